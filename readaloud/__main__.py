@@ -1,0 +1,5 @@
+import sys
+
+from readaloud.cli import main
+
+sys.exit(main())
