@@ -1,0 +1,76 @@
+"""The ``readaloud`` command line: argparse subcommands, one top-level error handler."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+from readaloud import __version__
+from readaloud.errors import ReadaloudError
+
+
+@dataclass
+class Environment:
+    """What a command may touch: swap these in tests (httpie's pattern)."""
+
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+
+    @property
+    def stderr_is_tty(self) -> bool:
+        return hasattr(self.stderr, "isatty") and self.stderr.isatty()
+
+
+Handler = Callable[[argparse.Namespace, Environment], int]
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _registrars() -> list[Registrar]:
+    # Each command module owns its arguments and handler; imports stay light so control
+    # commands start fast (no torch, no sounddevice at import time).
+    from readaloud.commands import speech_commands
+
+    return [speech_commands.register]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="readaloud", description="Read text aloud with Kokoro-82M, locally."
+    )
+    parser.add_argument("--version", action="version", version=f"readaloud {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="readaloud: %(levelname)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    env = env or Environment()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    _configure_logging(args.verbose, args.quiet)
+    handler: Handler = args.handler
+    try:
+        return handler(args, env)
+    except ReadaloudError as error:
+        print(f"readaloud: error: {error}", file=env.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        print("readaloud: interrupted", file=env.stderr)
+        return 130

@@ -1,0 +1,53 @@
+"""Values that flow from text to audio, and the ``Synthesizer`` port the player consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence to speak.
+
+    ``text`` is the normalized, speakable form; ``start``/``end`` are offsets of the sentence in the
+    *original* text the user gave (for events, highlighting and "back").
+    """
+
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PhonemeChunk:
+    """Phonemes for one synthesis call: at most 510 tokens, never split inside a word."""
+
+    sentence_index: int
+    phonemes: str
+    token_ids: tuple[int, ...]
+    last_in_sentence: bool
+
+
+class Synthesizer(Protocol):
+    """Text in, audio out, one sentence at a time, so a player can stay just ahead of playback."""
+
+    sample_rate: int
+
+    def sentences(self, text: str) -> list[Sentence]:
+        """Normalize and split ``text`` (cheap: no G2P, no synthesis)."""
+        ...
+
+    def synthesize(
+        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
+    ) -> Iterator[np.ndarray]:
+        """Yield float32 mono audio for ``sentence``, one array per phoneme chunk.
+
+        With ``first_clause`` the first chunk is cut short at a natural boundary (a clause of a
+        few words) so that the first sound of a request comes after the least synthesis.
+        """
+        ...
