@@ -1,0 +1,189 @@
+"""Text to Kokoro speech: normalize -> sentences -> G2P -> chunks (<= 510 tokens) -> engine."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from readaloud.errors import ModelMissingError, UsageError
+from readaloud.speech.engine import SAMPLE_RATE, Engine
+from readaloud.speech.g2p import G2PRegistry
+from readaloud.speech.phonemes import split_phonemes, token_ids
+from readaloud.speech.types import PhonemeChunk, Sentence
+from readaloud.speech.voices import LANGUAGES, VoiceStore, style_for, voice_info
+from readaloud.text.lexicon import Lexicon
+from readaloud.text.normalize import NormalizeOptions, normalize
+from readaloud.text.segment import split_sentences
+
+if TYPE_CHECKING:
+    from readaloud.config import Config
+    from readaloud.speech.assets import AssetStore
+
+log = logging.getLogger(__name__)
+
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
+
+
+def check_speed(speed: float) -> float:
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise UsageError(f"speed {speed:g} is out of range; use a value from {MIN_SPEED} to {MAX_SPEED}")
+    return float(speed)
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How text is prepared before G2P."""
+
+    normalize: NormalizeOptions
+    lexicon: Lexicon | None = None
+
+
+class KokoroSynthesizer:
+    """The ``Synthesizer`` port on a real Kokoro engine."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        voices: VoiceStore,
+        *,
+        text_options: TextOptions | None = None,
+        g2p: G2PRegistry | None = None,
+    ) -> None:
+        self.engine = engine
+        self.voices = voices
+        self.sample_rate = engine.sample_rate
+        self._text_options = text_options or TextOptions(NormalizeOptions())
+        self._g2p = g2p or G2PRegistry()
+        self._lock = threading.Lock()
+
+    def set_text_options(self, options: TextOptions) -> None:
+        """Swap normalization options and pronunciations (config reload) without a restart."""
+        self._text_options = options
+
+    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
+        options = self._text_options
+        language = "en" if voice is None or voice_info(voice).is_english else LANGUAGES[voice[0]][0]
+        lexicon = options.lexicon
+        if lexicon is not None:
+            lexicon.reload_if_changed()
+        normalize_options = options.normalize
+        if normalize_options.language != language:
+            from dataclasses import replace
+
+            normalize_options = replace(normalize_options, language=language)
+        normalized = normalize(text, normalize_options, lexicon)
+        result: list[Sentence] = []
+        for start, end in split_sentences(normalized.text):
+            spoken = normalized.text[start:end].strip()
+            if not spoken:
+                continue
+            original_start, original_end = normalized.original_span(start, end)
+            result.append(Sentence(len(result), spoken, original_start, original_end))
+        return result
+
+    def phoneme_chunks(self, sentence: Sentence, voice: str, *, first_clause: bool = False) -> list[PhonemeChunk]:
+        phonemes = self._g2p.for_voice(voice).phonemize(sentence.text)
+        pieces = split_phonemes(phonemes, first_clause=first_clause)
+        return [
+            PhonemeChunk(sentence.index, piece, token_ids(piece), index == len(pieces) - 1)
+            for index, piece in enumerate(pieces)
+        ]
+
+    def synthesize(
+        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
+    ) -> Iterator[np.ndarray]:
+        pack = self.voices.get(voice)
+        for chunk in self.phoneme_chunks(sentence, voice, first_clause=first_clause):
+            if not chunk.token_ids:
+                continue
+            style = style_for(pack, len(chunk.token_ids))
+            # One model, one caller at a time: onnxruntime sessions are thread-safe but running
+            # two syntheses at once on two cores only makes both late.
+            with self._lock:
+                audio = self.engine.synthesize(chunk.token_ids, style, speed)
+            yield audio
+
+    def synthesize_text(
+        self,
+        text: str,
+        voice: str,
+        speed: float,
+        *,
+        sentence_pause: float = 0.25,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """The whole text as one array, sentences separated by ``sentence_pause / speed`` seconds."""
+        voice_info(voice)
+        check_speed(speed)
+        sentences = self.sentences(text, voice)
+        if not sentences:
+            raise UsageError("nothing to read: the text has no speakable words")
+        gap = np.zeros(int(self.sample_rate * sentence_pause / speed), dtype=np.float32)
+        parts: list[np.ndarray] = []
+        for sentence in sentences:
+            if parts:
+                parts.append(gap)
+            parts.extend(self.synthesize(sentence, voice, speed))
+            if progress is not None:
+                progress(sentence.index + 1, len(sentences))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+def create_engine(choice: str, store: AssetStore, *, threads: int = 0) -> Engine:
+    """``onnx``, ``torch``, or ``auto``: torch on a CUDA machine with torch weights, else onnx."""
+    if choice == "torch":
+        weights = store.torch_weights()
+        if weights is None:
+            raise ModelMissingError(
+                "the torch engine needs kokoro-v1_0.pth; run 'readaloud setup --engine torch' "
+                "or set [speech] engine = \"onnx\""
+            )
+        from readaloud.speech.torch_engine import TorchEngine
+
+        return TorchEngine(weights)
+    if choice == "auto":
+        weights = store.torch_weights(fetch=False)
+        if weights is not None and _cuda_available():
+            from readaloud.speech.torch_engine import TorchEngine
+
+            return TorchEngine(weights, device="cuda")
+    from readaloud.speech.onnx_engine import OnnxEngine
+
+    return OnnxEngine(store.onnx_model(), threads=threads)
+
+
+def _cuda_available() -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def text_options_from_config(config: Config) -> TextOptions:
+    text = config.text
+    lexicon_file = Path(text.lexicon_file).expanduser() if text.lexicon_file else None
+    return TextOptions(
+        NormalizeOptions(urls=text.urls, code_blocks=text.code_blocks, emoji=text.emoji),
+        Lexicon.from_config(dict(config.pronunciations), lexicon_file),
+    )
+
+
+def build_synthesizer(config: Config, *, engine: str | None = None) -> KokoroSynthesizer:
+    """Everything from config: assets (fetched on first use), engine, voices, text options."""
+    from readaloud.speech.assets import AssetStore
+
+    store = AssetStore.from_config(config.speech)
+    kokoro = create_engine(engine or config.speech.engine, store, threads=config.speech.threads)
+    return KokoroSynthesizer(kokoro, VoiceStore(store.voice), text_options=text_options_from_config(config))
+
+
+__all__ = ["SAMPLE_RATE", "KokoroSynthesizer", "TextOptions", "build_synthesizer", "check_speed", "create_engine"]
