@@ -1,0 +1,295 @@
+"""MPRIS 2 (``org.mpris.MediaPlayer2.readaloud``) so media keys and desktop media widgets control reading.
+
+Mapping: Play/Pause/PlayPause/Stop drive the Reader's transport, Next skips a sentence, Previous goes
+back, ``Rate`` is the speaking speed (0.5–2.0) and ``Metadata`` carries the current sentence as the
+track title.
+"""
+
+import enum
+import logging
+from typing import TYPE_CHECKING
+
+from dbus_fast import Variant
+from dbus_fast.annotations import (
+    DBusBool,
+    DBusDict,
+    DBusDouble,
+    DBusInt64,
+    DBusObjectPath,
+    DBusStr,
+)
+from dbus_fast.constants import PropertyAccess
+from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
+
+from readaloud.dbus.names import MPRIS_PLAYER_INTERFACE, MPRIS_ROOT_INTERFACE
+from readaloud.dbus.service import DBusStrList, ReaderControl, guarded
+
+if TYPE_CHECKING:
+    from readaloud.speech.types import Sentence
+
+log = logging.getLogger(__name__)
+
+MIN_RATE = 0.5
+MAX_RATE = 2.0
+NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
+TRACK_PREFIX = "/io/github/readaloud/ReadAloud/track"
+TITLE_LIMIT = 300  # characters of the sentence shown as the title
+
+_STATUS = {"speaking": "Playing", "paused": "Paused"}  # everything else is Stopped
+
+
+def playback_status(state: str) -> str:
+    """MPRIS PlaybackStatus for a Reader state value."""
+    return _STATUS.get(state, "Stopped")
+
+
+def track_metadata(job: int | None, sentence: "Sentence | None", voice: str) -> dict[str, Variant]:
+    """Metadata for the sentence being read: trackid, title (the sentence) and artist (the voice)."""
+    if job is None or sentence is None:
+        return {"mpris:trackid": Variant("o", NO_TRACK)}
+    title = sentence.text if len(sentence.text) <= TITLE_LIMIT else sentence.text[: TITLE_LIMIT - 1] + "…"
+    return {
+        "mpris:trackid": Variant("o", f"{TRACK_PREFIX}/{job}_{sentence.index}"),
+        "xesam:title": Variant("s", title),
+        "xesam:artist": Variant("as", [f"readaloud ({voice})"]),
+        "xesam:trackNumber": Variant("i", sentence.index + 1),
+    }
+
+
+class MprisRoot(ServiceInterface):
+    """``org.mpris.MediaPlayer2``: identity of the player; it cannot be raised or quit."""
+
+    def __init__(self) -> None:
+        super().__init__(MPRIS_ROOT_INTERFACE)
+
+    @dbus_method()
+    def Raise(self) -> None:
+        pass
+
+    @dbus_method()
+    def Quit(self) -> None:
+        pass
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanQuit(self) -> DBusBool:
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanRaise(self) -> DBusBool:
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def HasTrackList(self) -> DBusBool:
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Identity(self) -> DBusStr:
+        return "Read Aloud"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def SupportedUriSchemes(self) -> DBusStrList:
+        return []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def SupportedMimeTypes(self) -> DBusStrList:
+        return []
+
+
+class MprisPlayer(ServiceInterface):
+    """``org.mpris.MediaPlayer2.Player`` over the Reader; inert (Stopped) while the model loads."""
+
+    def __init__(self, *, voice: str, speed: float) -> None:
+        super().__init__(MPRIS_PLAYER_INTERFACE)
+        self._reader: ReaderControl | None = None
+        self._voice = voice
+        self._speed = speed
+
+    def attach(self, reader: ReaderControl) -> None:
+        self._reader = reader
+        reader.add_listener(self)
+        self._publish_state()
+
+    # -- plain logic -------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return "loading" if self._reader is None else str(self._reader.state.value)
+
+    @property
+    def rate(self) -> float:
+        return self._speed if self._reader is None else float(self._reader.speed)
+
+    @property
+    def metadata(self) -> dict[str, Variant]:
+        if self._reader is None:
+            return track_metadata(None, None, self._voice)
+        return track_metadata(self._reader.current_job, self._reader.current_sentence, self._reader.voice)
+
+    def _active(self) -> bool:
+        return self.state in ("speaking", "paused")
+
+    def play(self) -> None:
+        if self._reader is not None and self.state == "paused":
+            self._reader.resume()
+
+    def pause(self) -> None:
+        if self._reader is not None and self.state == "speaking":
+            self._reader.pause()
+
+    def play_pause(self) -> None:
+        if self._reader is not None and self._active():
+            self._reader.toggle()
+
+    def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.stop()
+
+    def next(self) -> None:
+        if self._reader is not None and self._active():
+            self._reader.skip()
+
+    def previous(self) -> None:
+        if self._reader is not None and self._active():
+            self._reader.back()
+
+    def set_rate(self, rate: float) -> None:
+        # The spec: a rate of 0.0 acts as Pause; others are kept within Minimum/MaximumRate.
+        if rate == 0.0:
+            self.pause()
+            return
+        if self._reader is not None and rate == rate:  # NaN never equals itself: ignore it
+            self._reader.set_speed(min(MAX_RATE, max(MIN_RATE, rate)))
+
+    def _publish_state(self) -> None:
+        active = self._active()
+        self.emit_properties_changed(
+            {
+                "PlaybackStatus": playback_status(self.state),
+                "CanGoNext": active,
+                "CanGoPrevious": active,
+                "CanPlay": active,
+                "CanPause": active,
+                "Metadata": self.metadata,
+                "Rate": self.rate,
+            }
+        )
+
+    # -- Reader listener -----------------------------------------------------------------------------
+
+    def on_state_changed(self, state: enum.Enum) -> None:
+        self._publish_state()
+
+    def on_sentence_started(self, job: int, sentence: "Sentence") -> None:
+        self.emit_properties_changed({"Metadata": self.metadata})
+
+    def on_sentence_finished(self, job: int, sentence: "Sentence") -> None:
+        pass
+
+    def on_job_finished(self, job: int, reason: enum.Enum) -> None:
+        self.emit_properties_changed({"Metadata": self.metadata})
+
+    def on_voice_changed(self, voice: str) -> None:
+        pass
+
+    def on_speed_changed(self, speed: float) -> None:
+        self.emit_properties_changed({"Rate": float(speed)})
+
+    def on_error(self, message: str) -> None:
+        pass
+
+    # -- D-Bus methods -------------------------------------------------------------------------------
+
+    @dbus_method()
+    def Play(self) -> None:
+        guarded("MPRIS Play", self.play)
+
+    @dbus_method()
+    def Pause(self) -> None:
+        guarded("MPRIS Pause", self.pause)
+
+    @dbus_method()
+    def PlayPause(self) -> None:
+        guarded("MPRIS PlayPause", self.play_pause)
+
+    @dbus_method()
+    def Stop(self) -> None:
+        guarded("MPRIS Stop", self.stop)
+
+    @dbus_method()
+    def Next(self) -> None:
+        guarded("MPRIS Next", self.next)
+
+    @dbus_method()
+    def Previous(self) -> None:
+        guarded("MPRIS Previous", self.previous)
+
+    @dbus_method()
+    def Seek(self, offset: DBusInt64) -> None:
+        pass  # CanSeek is false
+
+    @dbus_method()
+    def SetPosition(self, track_id: DBusObjectPath, position: DBusInt64) -> None:
+        pass  # CanSeek is false
+
+    @dbus_method()
+    def OpenUri(self, uri: DBusStr) -> None:
+        pass  # no URI schemes are supported
+
+    # -- properties ----------------------------------------------------------------------------------
+
+    @dbus_property(access=PropertyAccess.READ)
+    def PlaybackStatus(self) -> DBusStr:
+        return playback_status(self.state)
+
+    @dbus_property()
+    def Rate(self) -> DBusDouble:
+        return self.rate
+
+    @Rate.setter  # type: ignore[no-redef]
+    def Rate(self, rate: DBusDouble) -> None:
+        guarded("MPRIS Rate", lambda: self.set_rate(rate))
+
+    @dbus_property(access=PropertyAccess.READ)
+    def MinimumRate(self) -> DBusDouble:
+        return MIN_RATE
+
+    @dbus_property(access=PropertyAccess.READ)
+    def MaximumRate(self) -> DBusDouble:
+        return MAX_RATE
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Metadata(self) -> DBusDict:
+        return self.metadata
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Volume(self) -> DBusDouble:
+        return 1.0
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Position(self) -> DBusInt64:
+        return 0
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanGoNext(self) -> DBusBool:
+        return self._active()
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanGoPrevious(self) -> DBusBool:
+        return self._active()
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanPlay(self) -> DBusBool:
+        return self._active()
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanPause(self) -> DBusBool:
+        return self._active()
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanSeek(self) -> DBusBool:
+        return False
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CanControl(self) -> DBusBool:
+        return True
+

@@ -1,0 +1,357 @@
+"""The daemon's D-Bus interface ``io.github.readaloud.ReadAloud1``: a thin translation to Reader calls.
+
+Logic lives in plain methods (``say``, ``set_speed``…) that the ``@dbus_method`` wrappers call, because
+a decorated method returns None when called from Python. Errors leave as
+``io.github.readaloud.ReadAloud1.Error.<ReadaloudError.dbus_name>`` with the error's readable message.
+"""
+
+import enum
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
+
+from dbus_fast import DBusError, Variant
+from dbus_fast.annotations import (
+    DBusDict,
+    DBusDouble,
+    DBusInt32,
+    DBusSignature,
+    DBusStr,
+    DBusUInt32,
+)
+from dbus_fast.constants import PropertyAccess
+from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
+
+from readaloud.dbus.names import ERROR_PREFIX, INTERFACE, LOADING_ERROR
+from readaloud.errors import ReadaloudError, TextTooLongError, UsageError
+
+if TYPE_CHECKING:
+    from readaloud.speech.types import Sentence
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_MAX_CHARS = 2_000_000
+SELECTION_SOURCES = ("", "primary", "clipboard", "primary-then-clipboard")
+SAY_OPTIONS = ("queue", "speed", "voice")
+
+DBusStrList = Annotated[list[str], DBusSignature("as")]
+
+
+class NotReadyError(ReadaloudError):
+    """The daemon owns its name but is still loading the model."""
+
+    dbus_name = LOADING_ERROR
+
+
+class ReaderControl(Protocol):
+    """What the service needs of the core ``Reader`` (readaloud.playback.player)."""
+
+    @property
+    def state(self) -> enum.Enum: ...
+    @property
+    def voice(self) -> str: ...
+    @property
+    def speed(self) -> float: ...
+    @property
+    def current_job(self) -> int | None: ...
+    @property
+    def current_sentence(self) -> "Sentence | None": ...
+
+    def add_listener(self, listener: Any) -> None: ...
+    def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
+            queue: bool = False) -> int: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def toggle(self) -> None: ...
+    def stop(self) -> None: ...
+    def skip(self) -> None: ...
+    def back(self) -> None: ...
+    def set_voice(self, name: str) -> None: ...
+    def set_speed(self, speed: float) -> None: ...
+
+
+ReadSelectionHandler = Callable[[str], Awaitable[None]]
+ReloadHandler = Callable[[], None]
+
+
+def to_dbus_error(error: ReadaloudError) -> DBusError:
+    """The D-Bus error for a user-facing error: its class's ``dbus_name`` and its message."""
+    return DBusError(ERROR_PREFIX + error.dbus_name, str(error))
+
+
+def as_dbus_error(member: str, error: Exception) -> DBusError:
+    """The D-Bus error a client sees for ``error`` raised while serving ``member``."""
+    if isinstance(error, DBusError):
+        return error
+    if isinstance(error, ReadaloudError):
+        log.debug("%s refused: %s", member, type(error).__name__)
+        return to_dbus_error(error)
+    # The message of an unexpected exception may quote the user's text: type only at ERROR.
+    log.error("%s failed with %s", member, type(error).__name__)
+    log.debug("%s traceback", member, exc_info=error)
+    return DBusError(ERROR_PREFIX + "Failed", f"internal error ({type(error).__name__}); see the daemon log")
+
+
+def guarded(member: str, call: Callable[[], T]) -> T:
+    """Run ``call``; turn what it raises into a D-Bus error a client can show."""
+    try:
+        return call()
+    except Exception as error:
+        raise as_dbus_error(member, error) from None
+
+
+def check_speed(value: float) -> float:
+    """Reject NaN and infinities here; the Reader checks the 0.5–2.0 range."""
+    if not math.isfinite(value):
+        raise UsageError(f"speed must be a number between 0.5 and 2.0, not {value}")
+    return value
+
+
+def parse_say_options(options: dict[str, Variant]) -> dict[str, Any]:
+    """Validate ``Say``'s ``a{sv}`` options: ``voice`` (s), ``speed`` (d), ``queue`` (b)."""
+    parsed: dict[str, Any] = {}
+    for key, variant in options.items():
+        value = variant.value
+        if key == "voice" and variant.signature == "s":
+            parsed["voice"] = value
+        elif key == "speed" and variant.signature in ("d", "i", "u", "x", "t", "n", "q", "y"):
+            parsed["speed"] = check_speed(float(value))
+        elif key == "queue" and variant.signature == "b":
+            parsed["queue"] = bool(value)
+        elif key in SAY_OPTIONS:
+            raise UsageError(f"Say option {key!r} has the wrong type {variant.signature!r}")
+        else:
+            raise UsageError(f"unknown Say option {key!r}; known options: {', '.join(SAY_OPTIONS)}")
+    return parsed
+
+
+class ReadAloudService(ServiceInterface):
+    """``io.github.readaloud.ReadAloud1``: commands in, Reader events out as signals.
+
+    Before :meth:`attach` the daemon is loading: ``State`` is ``loading``, transport commands do
+    nothing and commands that need the model fail with ``Error.Loading``.
+    """
+
+    def __init__(
+        self,
+        *,
+        voice: str,
+        speed: float,
+        voices: Sequence[str],
+        max_chars: int = DEFAULT_MAX_CHARS,
+        read_selection: ReadSelectionHandler | None = None,
+        reload: ReloadHandler | None = None,
+    ) -> None:
+        super().__init__(INTERFACE)
+        self._reader: ReaderControl | None = None
+        self._voice = voice
+        self._speed = speed
+        self._voices = list(voices)
+        self.max_chars = max_chars
+        self._read_selection = read_selection
+        self._reload = reload
+
+    # -- wiring ---------------------------------------------------------------------------------
+
+    def attach(self, reader: ReaderControl) -> None:
+        """The model is ready: route commands to ``reader`` and publish its events."""
+        self._reader = reader
+        reader.add_listener(self)
+        self.on_state_changed(reader.state)
+        self.emit_properties_changed({"Voice": reader.voice, "Speed": reader.speed})
+
+    def _ready_reader(self) -> ReaderControl:
+        if self._reader is None:
+            raise NotReadyError("the daemon is still loading the model; try again in a few seconds")
+        return self._reader
+
+    # -- plain logic (callable from Python and tests) --------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return "loading" if self._reader is None else str(self._reader.state.value)
+
+    @property
+    def voice(self) -> str:
+        return self._voice if self._reader is None else self._reader.voice
+
+    @property
+    def speed(self) -> float:
+        return self._speed if self._reader is None else float(self._reader.speed)
+
+    @property
+    def current_job(self) -> int:
+        job = None if self._reader is None else self._reader.current_job
+        return job or 0
+
+    @property
+    def current_sentence(self) -> int:
+        sentence = None if self._reader is None else self._reader.current_sentence
+        return -1 if sentence is None else sentence.index
+
+    def say(self, text: str, options: dict[str, Variant]) -> int:
+        parsed = parse_say_options(options)
+        if len(text) > self.max_chars:
+            raise TextTooLongError(
+                f"the text has {len(text):,} characters; the limit is {self.max_chars:,} "
+                "(raise [text].max_chars in the config to read more at once)"
+            )
+        job = self._ready_reader().say(text, **parsed)
+        log.info("job %d: %d characters%s", job, len(text), " (queued)" if parsed.get("queue") else "")
+        return job
+
+    async def read_selection(self, source: str) -> None:
+        if source not in SELECTION_SOURCES:
+            raise UsageError(
+                f"unknown selection source {source!r}; use one of: primary, clipboard, "
+                "primary-then-clipboard (or empty for the configured one)"
+            )
+        self._ready_reader()
+        if self._read_selection is None:
+            raise ReadaloudError("reading the selection is not available in this daemon")
+        await self._read_selection(source)
+
+    def transport(self, command: str) -> None:
+        if self._reader is None:
+            return  # nothing can be playing while the model loads
+        getattr(self._reader, command)()
+
+    def set_voice(self, name: str) -> None:
+        self._ready_reader().set_voice(name)
+
+    def set_speed(self, speed: float) -> None:
+        self._ready_reader().set_speed(check_speed(speed))
+
+    def reload(self) -> None:
+        if self._reload is None:
+            raise ReadaloudError("this daemon cannot reload its configuration")
+        self._reload()
+
+    # -- Reader listener (called on the loop thread) ---------------------------------------------
+
+    def on_state_changed(self, state: enum.Enum) -> None:
+        value = str(state.value)
+        self.StateChanged(value)
+        self.emit_properties_changed(
+            {"State": value, "CurrentJob": self.current_job, "CurrentSentence": self.current_sentence}
+        )
+
+    def on_sentence_started(self, job: int, sentence: "Sentence") -> None:
+        self.SentenceStarted(job, sentence.index, sentence.text)
+        self.emit_properties_changed({"CurrentJob": job, "CurrentSentence": sentence.index})
+
+    def on_sentence_finished(self, job: int, sentence: "Sentence") -> None:
+        pass
+
+    def on_job_finished(self, job: int, reason: enum.Enum) -> None:
+        self.JobFinished(job, str(reason.value))
+
+    def on_voice_changed(self, voice: str) -> None:
+        self.emit_properties_changed({"Voice": voice})
+
+    def on_speed_changed(self, speed: float) -> None:
+        self.emit_properties_changed({"Speed": float(speed)})
+
+    def on_error(self, message: str) -> None:
+        log.warning("%s", message)
+
+    # -- D-Bus methods -----------------------------------------------------------------------------
+
+    @dbus_method()
+    def Say(self, text: DBusStr, options: DBusDict) -> DBusUInt32:
+        return guarded("Say", lambda: self.say(text, options))
+
+    @dbus_method()
+    async def ReadSelection(self, source: DBusStr) -> None:
+        try:
+            await self.read_selection(source)
+        except Exception as error:
+            raise as_dbus_error("ReadSelection", error) from None
+
+    @dbus_method()
+    def Pause(self) -> None:
+        guarded("Pause", lambda: self.transport("pause"))
+
+    @dbus_method()
+    def Resume(self) -> None:
+        guarded("Resume", lambda: self.transport("resume"))
+
+    @dbus_method()
+    def TogglePause(self) -> None:
+        guarded("TogglePause", lambda: self.transport("toggle"))
+
+    @dbus_method()
+    def Stop(self) -> None:
+        guarded("Stop", lambda: self.transport("stop"))
+
+    @dbus_method()
+    def Skip(self) -> None:
+        guarded("Skip", lambda: self.transport("skip"))
+
+    @dbus_method()
+    def Back(self) -> None:
+        guarded("Back", lambda: self.transport("back"))
+
+    @dbus_method()
+    def SetVoice(self, name: DBusStr) -> None:
+        guarded("SetVoice", lambda: self.set_voice(name))
+
+    @dbus_method()
+    def SetSpeed(self, speed: DBusDouble) -> None:
+        guarded("SetSpeed", lambda: self.set_speed(speed))
+
+    @dbus_method()
+    def ListVoices(self) -> DBusStrList:
+        return list(self._voices)
+
+    @dbus_method()
+    def Reload(self) -> None:
+        guarded("Reload", lambda: self.reload())
+
+    # -- properties --------------------------------------------------------------------------------
+
+    @dbus_property(access=PropertyAccess.READ)
+    def State(self) -> DBusStr:
+        return self.state
+
+    @dbus_property()
+    def Voice(self) -> DBusStr:
+        return self.voice
+
+    @Voice.setter  # type: ignore[no-redef]
+    def Voice(self, name: DBusStr) -> None:
+        guarded("Set Voice", lambda: self.set_voice(name))
+
+    @dbus_property()
+    def Speed(self) -> DBusDouble:
+        return self.speed
+
+    @Speed.setter  # type: ignore[no-redef]
+    def Speed(self, speed: DBusDouble) -> None:
+        guarded("Set Speed", lambda: self.set_speed(speed))
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CurrentJob(self) -> DBusUInt32:
+        return self.current_job
+
+    @dbus_property(access=PropertyAccess.READ)
+    def CurrentSentence(self) -> DBusInt32:
+        return self.current_sentence
+
+    # -- signals -----------------------------------------------------------------------------------
+
+    @dbus_signal()
+    def StateChanged(self, state: str) -> DBusStr:
+        return state
+
+    @dbus_signal()
+    def SentenceStarted(self, job: int, index: int, text: str) -> Annotated[
+        tuple[int, int, str], DBusSignature("uus")
+    ]:
+        return (job, index, text)
+
+    @dbus_signal()
+    def JobFinished(self, job: int, reason: str) -> Annotated[tuple[int, str], DBusSignature("us")]:
+        return (job, reason)
