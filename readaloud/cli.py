@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import IO
 
 from readaloud import __version__
 from readaloud.errors import ReadaloudError
+from readaloud.logging_setup import setup_logging
 
 
 @dataclass
@@ -52,11 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="readaloud: %(levelname)s: %(message)s")
-
-
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     parser = build_parser()
@@ -64,7 +59,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    _configure_logging(args.verbose, args.quiet)
+    setup_logging(args.verbose, args.quiet, daemon=args.command == "daemon", stream=env.stderr)
     handler: Handler = args.handler
     try:
         return handler(args, env)

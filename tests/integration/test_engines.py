@@ -1,0 +1,92 @@
+"""The Engine contract, run against every engine: ONNX on the real model, torch on a random KModel.
+
+There are no real PyTorch weights reachable from CI, so the torch engine is checked with a
+randomly initialised ``KModel`` of Kokoro-82M's exact architecture (its audio is noise, but shapes,
+lengths, speed handling and limits must behave like the real thing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from readaloud.speech.engine import MAX_PHONEME_TOKENS, SAMPLE_RATE, Engine
+from readaloud.speech.phonemes import token_ids
+from readaloud.speech.voices import style_for
+
+SHORT = token_ids("hˈɛlO wˈɜɹld.")
+LONG = token_ids("ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi dˈɔɡ, ænd ðˈɛn ɪt ɹˈʌnz fˈɑɹ əwˈA.")
+
+
+@pytest.fixture(scope="module")
+def random_torch_engine(tmp_path_factory):
+    torch = pytest.importorskip("torch", reason="the torch engine is an optional extra")
+    from readaloud.speech.torch_engine import TorchEngine
+
+    torch.manual_seed(0)
+    weights = tmp_path_factory.mktemp("kmodel") / "random.pth"
+    torch.save({}, weights)  # no state dict entries: KModel keeps its random initialisation
+    return TorchEngine(weights, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def style():
+    rng = np.random.default_rng(7)
+    return (rng.standard_normal((510, 256)) * 0.15).astype(np.float32)
+
+
+@pytest.fixture(params=["onnx", "torch"])
+def engine(request) -> Engine:
+    if request.param == "onnx":
+        return request.getfixturevalue("onnx_engine")
+    return request.getfixturevalue("random_torch_engine")
+
+
+@pytest.fixture
+def real_style(request, engine, style, voice_store):
+    return voice_store.get("af_heart") if engine.name == "onnx" else style
+
+
+def test_engine_reports_kokoro_sample_rate(engine):
+    assert isinstance(engine, Engine)
+    assert engine.sample_rate == SAMPLE_RATE
+    assert engine.device in ("cpu", "cuda")
+
+
+def test_audio_is_mono_float32_and_not_silent(engine, real_style):
+    audio = engine.synthesize(SHORT, style_for(real_style, len(SHORT)), 1.0)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert 0.3 < len(audio) / SAMPLE_RATE < 5.0
+    assert np.isfinite(audio).all()
+    assert float(np.sqrt(np.mean(audio**2))) > 1e-3
+
+
+def test_longer_text_gives_longer_audio(engine, real_style):
+    short = engine.synthesize(SHORT, style_for(real_style, len(SHORT)), 1.0)
+    long = engine.synthesize(LONG, style_for(real_style, len(LONG)), 1.0)
+    assert len(long) > 2 * len(short)
+
+
+def test_faster_speed_gives_shorter_audio(engine, real_style):
+    style = style_for(real_style, len(LONG))
+    normal = len(engine.synthesize(LONG, style, 1.0))
+    fast = len(engine.synthesize(LONG, style, 2.0))
+    slow = len(engine.synthesize(LONG, style, 0.5))
+    assert 0.35 < fast / normal < 0.7
+    assert 1.5 < slow / normal < 2.6
+
+
+def test_empty_input_gives_empty_audio(engine, real_style):
+    assert len(engine.synthesize((), style_for(real_style, 1), 1.0)) == 0
+
+
+def test_over_limit_input_is_refused(engine, real_style):
+    too_long = SHORT * (MAX_PHONEME_TOKENS // len(SHORT) + 1)
+    with pytest.raises(ValueError, match="limit"):
+        engine.synthesize(too_long, style_for(real_style, 510), 1.0)
+
+
+def test_full_context_is_accepted(engine, real_style):
+    full = (SHORT * (MAX_PHONEME_TOKENS // len(SHORT) + 1))[:MAX_PHONEME_TOKENS]
+    audio = engine.synthesize(full, style_for(real_style, len(full)), 1.0)
+    assert len(audio) / SAMPLE_RATE > 10
