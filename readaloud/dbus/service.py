@@ -255,7 +255,7 @@ class ReadAloudService(ServiceInterface):
         self.emit_properties_changed({"Speed": float(speed)})
 
     def on_error(self, message: str) -> None:
-        log.warning("%s", message)
+        pass  # the daemon's own listener logs it
 
     # -- D-Bus methods -----------------------------------------------------------------------------
 

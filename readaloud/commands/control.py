@@ -1,0 +1,159 @@
+"""Control commands: each is one D-Bus call to the daemon (pause, resume, status, voice, …), plus
+``daemon`` (run the daemon in the foreground) and ``read-selection``.
+
+Imports stay light (dbus-fast and the standard library): these commands must answer in well under
+half a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
+from readaloud.errors import UsageError
+
+if TYPE_CHECKING:
+    from readaloud.cli import Environment
+    from readaloud.client import Client
+
+# command -> (D-Bus method, help)
+TRANSPORT = {
+    "pause": ("Pause", "pause reading (resume continues mid-sentence)"),
+    "resume": ("Resume", "resume paused reading"),
+    "toggle": ("TogglePause", "pause or resume"),
+    "stop": ("Stop", "stop reading and drop what is queued"),
+    "skip": ("Skip", "skip to the next sentence"),
+    "back": ("Back", "restart the sentence (or go to the previous one)"),
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, (member, help_text) in TRANSPORT.items():
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        parser.set_defaults(handler=run_transport, member=member)
+
+    status = sub.add_parser("status", help="show what the daemon is doing")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=run_status)
+
+    voice = sub.add_parser("voice", help="show or change the voice of the running daemon")
+    voice.add_argument("name", nargs="?", metavar="NAME", help="a voice from 'readaloud voices'")
+    voice.set_defaults(handler=run_voice)
+
+    speed = sub.add_parser("speed", help="show or change the speaking rate of the running daemon")
+    speed.add_argument("value", nargs="?", type=float, metavar="X", help="0.5 to 2.0 (1.0 is normal)")
+    speed.set_defaults(handler=run_speed)
+
+    selection = sub.add_parser(
+        "read-selection", help="read the highlighted text aloud (bind this to a desktop shortcut)"
+    )
+    selection.add_argument("--clipboard", action="store_true", help="read the clipboard instead")
+    selection.set_defaults(handler=run_read_selection)
+
+    daemon = sub.add_parser("daemon", help="run the daemon in the foreground (keeps the model loaded)")
+    daemon.add_argument("--config", metavar="PATH", help="config file (default: the XDG config file)")
+    daemon.set_defaults(handler=run_daemon)
+
+
+def _client_run(action: Any) -> int:
+    from readaloud.client import run
+
+    return run(action)
+
+
+def run_transport(args: argparse.Namespace, env: Environment) -> int:
+    async def action(client: Client) -> int:
+        await client.require_running()
+        await client.command(args.member)
+        return 0
+
+    return _client_run(action)
+
+
+def status_fields(properties: dict[str, Any]) -> dict[str, Any]:
+    """The ``status --json`` object from the daemon's properties."""
+    job = int(properties.get("CurrentJob", 0))
+    sentence = int(properties.get("CurrentSentence", -1))
+    return {
+        "state": properties["State"],
+        "voice": properties["Voice"],
+        "speed": round(float(properties["Speed"]), 3),
+        "job": job or None,
+        "sentence": sentence if job and sentence >= 0 else None,
+    }
+
+
+def format_status(fields: dict[str, Any]) -> str:
+    lines = [f"state: {fields['state']}", f"voice: {fields['voice']}", f"speed: {fields['speed']:g}"]
+    if fields["job"] is not None:
+        where = f", sentence {fields['sentence'] + 1}" if fields["sentence"] is not None else ""
+        lines.append(f"job:   {fields['job']}{where}")
+    return "\n".join(lines)
+
+
+def run_status(args: argparse.Namespace, env: Environment) -> int:
+    async def action(client: Client) -> int:
+        await client.require_running()
+        fields = status_fields(await client.properties())
+        if args.json:
+            env.stdout.write(json.dumps(fields) + "\n")
+        else:
+            env.stdout.write(format_status(fields) + "\n")
+        return 0
+
+    return _client_run(action)
+
+
+def run_voice(args: argparse.Namespace, env: Environment) -> int:
+    async def action(client: Client) -> int:
+        await client.require_running()
+        if args.name is None:
+            env.stdout.write(f"{(await client.properties())['Voice']}\n")
+        else:
+            await client.call("SetVoice", "s", [args.name])
+        return 0
+
+    return _client_run(action)
+
+
+def run_speed(args: argparse.Namespace, env: Environment) -> int:
+    if args.value is not None and args.value != args.value:  # NaN
+        raise UsageError("speed must be a number from 0.5 to 2.0")
+
+    async def action(client: Client) -> int:
+        await client.require_running()
+        if args.value is None:
+            env.stdout.write(f"{float((await client.properties())['Speed']):g}\n")
+        else:
+            await client.call("SetSpeed", "d", [float(args.value)])
+        return 0
+
+    return _client_run(action)
+
+
+def autospawn_enabled() -> bool:
+    from readaloud.config import load_config
+
+    return bool(load_config().daemon.autospawn)
+
+
+def run_read_selection(args: argparse.Namespace, env: Environment) -> int:
+    source = "clipboard" if args.clipboard else ""
+
+    async def action(client: Client) -> int:
+        await client.ensure_running(env.stderr, autospawn=autospawn_enabled)
+        await client.call("ReadSelection", "s", [source])
+        return 0
+
+    return _client_run(action)
+
+
+def run_daemon(args: argparse.Namespace, env: Environment) -> int:
+    from pathlib import Path
+
+    from readaloud.daemon import run_daemon as serve
+    from readaloud.logging_setup import setup_logging
+
+    setup_logging(args.verbose, args.quiet, daemon=True)
+    return serve(Path(args.config) if args.config else None, env)

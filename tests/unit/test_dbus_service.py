@@ -1,0 +1,305 @@
+"""The D-Bus service and MPRIS layers translate calls into Reader commands, with a fake Reader."""
+
+from __future__ import annotations
+
+import enum
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from dbus_fast import DBusError, Variant
+
+from readaloud.dbus.mpris import MprisPlayer, playback_status, track_metadata
+from readaloud.dbus.names import ERROR_PREFIX
+from readaloud.dbus.service import NotReadyError, ReadAloudService, guarded, parse_say_options
+from readaloud.errors import TextTooLongError, UnknownVoiceError, UsageError
+from readaloud.speech.types import Sentence
+
+
+class FakeState(str, enum.Enum):
+    IDLE = "idle"
+    SPEAKING = "speaking"
+    PAUSED = "paused"
+
+
+@dataclass
+class FakeReader:
+    """Records commands; validates like the real Reader (empty text, voices, speed range)."""
+
+    state: FakeState = FakeState.IDLE
+    voice: str = "af_heart"
+    speed: float = 1.0
+    current_job: int | None = None
+    current_sentence: Sentence | None = None
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+    listeners: list[Any] = field(default_factory=list)
+
+    def add_listener(self, listener: Any) -> None:
+        self.listeners.append(listener)
+
+    def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
+            queue: bool = False) -> int:
+        if not text.strip():
+            raise UsageError("nothing to say: the text is empty")
+        if voice is not None and voice != "af_heart" and voice != "bf_emma":
+            raise UnknownVoiceError(f"unknown voice {voice!r}")
+        self.calls.append(("say", text, voice, speed, queue))
+        self.state = FakeState.SPEAKING
+        return 7
+
+    def _record(name: str) -> Any:  # type: ignore[misc]
+        def command(self: FakeReader) -> None:
+            self.calls.append((name,))
+        return command
+
+    pause = _record("pause")
+    resume = _record("resume")
+    toggle = _record("toggle")
+    stop = _record("stop")
+    skip = _record("skip")
+    back = _record("back")
+
+    def set_voice(self, name: str) -> None:
+        if name not in ("af_heart", "bf_emma"):
+            raise UnknownVoiceError(f"unknown voice {name!r}")
+        self.calls.append(("set_voice", name))
+
+    def set_speed(self, speed: float) -> None:
+        if not 0.5 <= speed <= 2.0:
+            raise UsageError(f"speed {speed:g} is out of range")
+        self.calls.append(("set_speed", speed))
+
+
+def make_service(**kwargs: Any) -> ReadAloudService:
+    return ReadAloudService(voice="af_heart", speed=1.0, voices=["af_heart", "bf_emma"], **kwargs)
+
+
+def test_loading_state_until_a_reader_is_attached() -> None:
+    service = make_service()
+    assert service.state == "loading"
+    with pytest.raises(NotReadyError):
+        service.say("hello", {})
+    service.transport("pause")  # nothing plays while loading: a no-op, not an error
+    reader = FakeReader()
+    service.attach(reader)
+    assert service.state == "idle"
+    assert service in reader.listeners
+
+
+def test_say_passes_text_and_options_to_the_reader() -> None:
+    service, reader = make_service(), FakeReader()
+    service.attach(reader)
+    job = service.say("Hello there.", {"voice": Variant("s", "bf_emma"), "speed": Variant("d", 1.5),
+                                       "queue": Variant("b", True)})
+    assert job == 7
+    assert reader.calls == [("say", "Hello there.", "bf_emma", 1.5, True)]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"volume": Variant("d", 1.0)},
+        {"speed": Variant("s", "fast")},
+        {"queue": Variant("s", "yes")},
+        {"speed": Variant("d", float("nan"))},
+        {"speed": Variant("d", float("inf"))},
+    ],
+)
+def test_bad_say_options_are_usage_errors(options: dict[str, Variant]) -> None:
+    with pytest.raises(UsageError):
+        parse_say_options(options)
+
+
+def test_text_over_the_limit_is_refused_before_the_reader_sees_it() -> None:
+    service, reader = make_service(max_chars=10), FakeReader()
+    service.attach(reader)
+    with pytest.raises(TextTooLongError, match="limit is 10"):
+        service.say("x" * 11, {})
+    assert reader.calls == []
+    assert service.say("x" * 10, {}) == 7
+
+
+def test_transport_commands_reach_the_reader() -> None:
+    service, reader = make_service(), FakeReader()
+    service.attach(reader)
+    for command in ("pause", "resume", "toggle", "stop", "skip", "back"):
+        service.transport(command)
+    assert [call[0] for call in reader.calls] == ["pause", "resume", "toggle", "stop", "skip", "back"]
+
+
+def test_speed_nan_is_refused_before_the_reader() -> None:
+    service, reader = make_service(), FakeReader()
+    service.attach(reader)
+    with pytest.raises(UsageError):
+        service.set_speed(float("nan"))
+    with pytest.raises(UsageError):
+        service.set_speed(100.0)
+    assert reader.calls == []
+
+
+def test_errors_become_dbus_errors_named_after_the_error_class() -> None:
+    service, reader = make_service(), FakeReader()
+    service.attach(reader)
+    with pytest.raises(DBusError) as caught:
+        guarded("SetVoice", lambda: service.set_voice("xx_nobody"))
+    assert caught.value.type == ERROR_PREFIX + "UnknownVoice"
+    assert "xx_nobody" in caught.value.text
+    with pytest.raises(DBusError) as caught:
+        guarded("Say", lambda: service.say("  ", {}))
+    assert caught.value.type == ERROR_PREFIX + "InvalidArgs"
+
+
+def test_unexpected_errors_hide_their_message(caplog: pytest.LogCaptureFixture) -> None:
+    def boom() -> None:
+        raise ValueError("the user's secret sentence")
+
+    with caplog.at_level(logging.INFO), pytest.raises(DBusError) as caught:
+        guarded("Say", boom)
+    assert caught.value.type == ERROR_PREFIX + "Failed"
+    assert "secret" not in caught.value.text
+    assert "secret" not in "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+
+
+def test_reload_without_a_handler_is_a_clear_error() -> None:
+    with pytest.raises(Exception, match="cannot reload"):
+        make_service().reload()
+
+
+def test_current_job_and_sentence_properties() -> None:
+    service, reader = make_service(), FakeReader()
+    service.attach(reader)
+    assert (service.current_job, service.current_sentence) == (0, -1)
+    reader.current_job, reader.current_sentence = 3, Sentence(2, "Third one.", 20, 30)
+    assert (service.current_job, service.current_sentence) == (3, 2)
+
+
+# -- MPRIS ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [("speaking", "Playing"), ("paused", "Paused"), ("idle", "Stopped"), ("loading", "Stopped")],
+)
+def test_playback_status(state: str, status: str) -> None:
+    assert playback_status(state) == status
+
+
+def test_metadata_carries_the_sentence_as_title() -> None:
+    meta = track_metadata(4, Sentence(1, "The second sentence.", 10, 30), "af_heart")
+    assert meta["xesam:title"].value == "The second sentence."
+    assert meta["mpris:trackid"].signature == "o"
+    assert track_metadata(None, None, "af_heart")["mpris:trackid"].value.endswith("NoTrack")
+    long = track_metadata(1, Sentence(0, "word " * 200, 0, 1000), "af_heart")
+    assert len(long["xesam:title"].value) <= 300
+
+
+def test_mpris_playpause_toggles_only_while_reading() -> None:
+    player, reader = MprisPlayer(voice="af_heart", speed=1.0), FakeReader()
+    player.attach(reader)
+    player.play_pause()  # idle: nothing to toggle
+    assert reader.calls == []
+    reader.state = FakeState.SPEAKING
+    player.play_pause()
+    player.next()
+    player.previous()
+    assert [call[0] for call in reader.calls] == ["toggle", "skip", "back"]
+
+
+def test_mpris_play_resumes_and_pause_pauses() -> None:
+    player, reader = MprisPlayer(voice="af_heart", speed=1.0), FakeReader()
+    player.attach(reader)
+    reader.state = FakeState.PAUSED
+    player.pause()  # already paused
+    player.play()
+    reader.state = FakeState.SPEAKING
+    player.play()  # already playing
+    player.pause()
+    assert [call[0] for call in reader.calls] == ["resume", "pause"]
+
+
+def test_mpris_rate_is_speed_clamped_and_zero_pauses() -> None:
+    player, reader = MprisPlayer(voice="af_heart", speed=1.0), FakeReader()
+    player.attach(reader)
+    player.set_rate(1.25)
+    player.set_rate(5.0)
+    player.set_rate(0.1)
+    reader.state = FakeState.SPEAKING
+    player.set_rate(0.0)
+    player.set_rate(float("nan"))
+    assert reader.calls == [("set_speed", 1.25), ("set_speed", 2.0), ("set_speed", 0.5), ("pause",)]
+
+
+def test_mpris_is_inert_while_loading() -> None:
+    player = MprisPlayer(voice="af_heart", speed=1.0)
+    player.play_pause()
+    player.stop()
+    assert player.state == "loading"
+    assert player.rate == 1.0
+
+
+# -- CLI-side helpers ---------------------------------------------------------------------------------
+
+
+def test_status_fields_and_text() -> None:
+    from readaloud.commands.control import format_status, status_fields
+
+    fields = status_fields({"State": "speaking", "Voice": "af_heart", "Speed": 1.25,
+                            "CurrentJob": 3, "CurrentSentence": 1})
+    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 1}
+    assert "sentence 2" in format_status(fields)
+    idle = status_fields({"State": "idle", "Voice": "af_heart", "Speed": 1.0,
+                          "CurrentJob": 0, "CurrentSentence": -1})
+    assert idle["job"] is None and idle["sentence"] is None
+    assert "job" not in format_status(idle)
+
+
+def test_clean_text_replaces_invalid_utf8_and_nul() -> None:
+    from readaloud.commands.say_client import clean_text
+
+    stderr = io.StringIO()
+    text = clean_text("caf\udce9 ok\0 \ud800", stderr)
+    text.encode("utf-8")  # must be sendable over D-Bus
+    assert text == "caf\ufffd ok  \ufffd"
+    assert "replaced 2" in stderr.getvalue()
+    quiet = io.StringIO()
+    assert clean_text("plain", quiet) == "plain" and quiet.getvalue() == ""
+
+
+def test_error_replies_map_back_to_error_classes() -> None:
+    from dbus_fast import Message, MessageType
+
+    from readaloud.client import error_from_reply
+
+    def reply(name: str, text: str) -> Message:
+        return Message(message_type=MessageType.ERROR, error_name=name, reply_serial=1,
+                       signature="s", body=[text])
+
+    voice = error_from_reply(reply(ERROR_PREFIX + "UnknownVoice", "unknown voice 'x'"))
+    assert isinstance(voice, UnknownVoiceError) and str(voice) == "unknown voice 'x'"
+    usage = error_from_reply(reply(ERROR_PREFIX + "InvalidArgs", "speed 100 is out of range"))
+    assert isinstance(usage, UsageError) and usage.exit_status == 2
+    assert isinstance(error_from_reply(reply(ERROR_PREFIX + "TextTooLong", "too long")), TextTooLongError)
+    other = error_from_reply(reply(ERROR_PREFIX + "NothingSelected", "nothing selected"))
+    assert str(other) == "nothing selected" and other.exit_status == 1
+
+
+@pytest.mark.parametrize("command", ["status", "pause", "voice"])
+def test_control_commands_import_no_heavy_modules(command: str, tmp_path: Any) -> None:
+    """`readaloud pause` must start fast: no numpy, torch, onnxruntime or sounddevice in the client."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        f"import sys\nfrom readaloud.cli import main\nstatus = main([{command!r}])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'torch', 'onnxruntime', 'sounddevice', 'misaki', 'spacy'))\n"
+        "print('HEAVY', heavy, 'STATUS', status)\n"
+    )
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=f"unix:path={tmp_path}/no-bus")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert "HEAVY [] STATUS 1" in result.stdout, result.stdout + result.stderr
+    assert "session bus" in result.stderr
