@@ -23,9 +23,14 @@ log = logging.getLogger(__name__)
 DOWNLOAD_DEADLINE = 900.0
 
 
-def _tail(text: str, lines: int = 3) -> str:
-    kept = [line.strip() for line in text.strip().splitlines() if line.strip()][-lines:]
-    return " / ".join(kept)
+def _tail(text: str, lines: int = 2) -> str:
+    """The last lines of a client's error output, without its log-file pointers."""
+    kept = [
+        line.strip().removeprefix("npm error").removeprefix("ERROR:").strip()
+        for line in text.strip().splitlines()
+        if line.strip() and "complete log" not in line and "verbose" not in line
+    ]
+    return " / ".join(kept[-lines:])
 
 
 def _pip_command() -> list[str] | None:

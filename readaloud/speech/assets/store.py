@@ -15,8 +15,8 @@ from typing import IO, Any
 from readaloud import paths
 from readaloud.errors import AssetDownloadError, ConfigError, ModelMissingError, UnknownVoiceError
 from readaloud.speech.assets import archives, hf, registry
+from readaloud.speech.assets import catalog as catalog_module
 from readaloud.speech.assets.catalog import (
-    DEFAULT_CATALOG,
     PRECISIONS,
     SOURCES,
     TORCH_DIR,
@@ -70,7 +70,7 @@ class AssetStore:
         precision: str = "auto",
         progress: bool | None = None,
         stream: IO[str] | None = None,
-        catalog: Catalog = DEFAULT_CATALOG,
+        catalog: Catalog | None = None,
         pip_index_url: str | None = None,
         npm_registry: str | None = None,
         hf_endpoint: str | None = None,
@@ -86,7 +86,8 @@ class AssetStore:
         self.voices_dir = voices_dir.expanduser() if voices_dir else None
         self.source = source
         self.precision = precision
-        self.catalog = catalog
+        # Looked up at call time so tests can swap in a catalog of tiny fake files.
+        self.catalog = catalog if catalog is not None else catalog_module.DEFAULT_CATALOG
         self._reporter = Reporter(stream, tty=progress)
         self._pip_index_url = pip_index_url
         self._npm_registry = npm_registry
@@ -374,7 +375,7 @@ class AssetStore:
                 log.info("%s from %s failed: %s", what, _SOURCE_LABELS[source], error)
                 failures.append(f"{_SOURCE_LABELS[source]}: {error}")
         raise ModelMissingError(
-            f"{what} is not installed and could not be downloaded ({'; '.join(failures)}); {FROM_HINT}"
+            f"could not download {what} ({'; '.join(failures)}); {FROM_HINT}"
         )
 
     def _hub_fetch(self, repo: str, filename: str, dest: Path, expected: Expected | None = None) -> Path:
