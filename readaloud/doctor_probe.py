@@ -1,0 +1,327 @@
+"""What ``readaloud doctor`` looks at, gathered from the real system.
+
+Each fact comes from one method of :class:`SystemProbe`; tests build the probe with another
+environment (PATH, bus address) or hand in their own audio query, so the checks in
+``readaloud.doctor`` run unchanged against simulated machines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.metadata
+import importlib.util
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from readaloud.config import Config, load_config
+from readaloud.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+DAEMON_NAME = "io.github.readaloud.ReadAloud"
+DAEMON_PATH = "/io/github/readaloud/ReadAloud"
+DAEMON_INTERFACE = "io.github.readaloud.ReadAloud1"
+WATCHER_NAME = "org.kde.StatusNotifierWatcher"
+NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
+PORTAL_NAME = "org.freedesktop.portal.Desktop"
+PORTAL_PATH = "/org/freedesktop/portal/desktop"
+SHORTCUTS_INTERFACE = "org.freedesktop.portal.GlobalShortcuts"
+BUS_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class BusFacts:
+    """The session bus as doctor sees it; ``error`` is set when it cannot be reached."""
+
+    address: str
+    error: str | None = None
+    owned: frozenset[str] = frozenset()
+    activatable: frozenset[str] = frozenset()
+    shortcuts_portal_version: int | None = None
+    daemon_state: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.error is None
+
+    def available(self, name: str) -> bool:
+        """Owned now, or startable by D-Bus activation."""
+        return name in self.owned or name in self.activatable
+
+
+@dataclass(frozen=True)
+class AudioFacts:
+    """Output devices PortAudio sees; ``error`` is set when PortAudio itself is unusable."""
+
+    outputs: tuple[str, ...] = ()
+    default: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class TorchFacts:
+    version: str
+    cuda: bool
+    device: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """The systemd user manager and readaloud's unit in it."""
+
+    manager_running: bool
+    enabled: str = ""  # `systemctl --user is-enabled`: enabled, disabled, not-found, ...
+    active: str = ""  # `systemctl --user is-active`: active, inactive, failed, ...
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
+def bus_address(environ: Mapping[str, str]) -> str | None:
+    """The session bus address, with sd-bus's fallback to ``$XDG_RUNTIME_DIR/bus``."""
+    address = environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if address:
+        return address
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime and Path(runtime, "bus").exists():
+        return f"unix:path={Path(runtime, 'bus')}"
+    return None
+
+
+async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, timeout: float) -> BusFacts:
+    from dbus_fast import Message, MessageType
+    from dbus_fast.aio import MessageBus
+
+    try:
+        bus = await asyncio.wait_for(MessageBus(bus_address=address).connect(), timeout)
+    except Exception as error:  # any failure to connect is the answer, whatever its type
+        return BusFacts(address, error=str(error) or type(error).__name__)
+
+    async def call(destination: str, path: str, interface: str, member: str, signature: str = "",
+                   body: Sequence[Any] = ()) -> list[Any] | None:  # fmt: skip
+        message = Message(destination=destination, path=path, interface=interface, member=member,
+                          signature=signature, body=list(body))  # fmt: skip
+        try:
+            reply = await asyncio.wait_for(bus.call(message), timeout)
+        except (asyncio.TimeoutError, OSError) as error:
+            log.debug("%s.%s on %s: %s", interface, member, destination, error)
+            return None
+        if reply is None or reply.message_type == MessageType.ERROR:
+            log.debug("%s.%s on %s: %s", interface, member, destination, reply and reply.error_name)
+            return None
+        return list(reply.body)
+
+    dbus = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+    try:
+        owned = set()
+        for name in names:
+            answer = await call(*dbus, "NameHasOwner", "s", [name])
+            if answer and answer[0]:
+                owned.add(name)
+        listed = await call(*dbus, "ListActivatableNames")
+        activatable = frozenset(listed[0]) if listed else frozenset()
+        version = None
+        if ask_portal and (PORTAL_NAME in owned or PORTAL_NAME in activatable):
+            answer = await call(PORTAL_NAME, PORTAL_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+                                [SHORTCUTS_INTERFACE, "version"])  # fmt: skip
+            version = int(answer[0].value) if answer else None
+        state = None
+        if DAEMON_NAME in owned:
+            answer = await call(DAEMON_NAME, DAEMON_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+                                [DAEMON_INTERFACE, "State"])  # fmt: skip
+            state = str(answer[0].value) if answer else None
+        return BusFacts(address, None, frozenset(owned), activatable, version, state)
+    finally:
+        bus.disconnect()
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    # PortAudio's ALSA probing prints pages of "ALSA lib ..." straight to fd 2; doctor's output
+    # should stay one line per check.
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def query_audio() -> AudioFacts:
+    """Ask PortAudio (through sounddevice, imported here so other commands never load it)."""
+    try:
+        with _stderr_silenced():
+            import sounddevice
+
+            devices = list(sounddevice.query_devices())
+            default_index = sounddevice.default.device[1]
+    except (OSError, ImportError) as error:
+        return AudioFacts(error=str(error))
+    except Exception as error:  # sounddevice.PortAudioError and friends
+        return AudioFacts(error=f"{type(error).__name__}: {error}")
+    outputs = tuple(str(d["name"]) for d in devices if int(d.get("max_output_channels", 0)) > 0)
+    default = None
+    if isinstance(default_index, int) and 0 <= default_index < len(devices):
+        default = str(devices[default_index]["name"])
+    return AudioFacts(outputs=outputs, default=default)
+
+
+def query_torch() -> TorchFacts | None:
+    """torch's version and whether CUDA works; None when torch is not installed (import is slow)."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    try:
+        import torch
+    except Exception as error:  # a broken torch install is reported, not raised
+        log.debug("import torch failed: %s", error)
+        return None
+    cuda = bool(torch.cuda.is_available())
+    device = torch.cuda.get_device_name(0) if cuda else ""
+    return TorchFacts(str(torch.__version__), cuda, device)
+
+
+def query_onnx_providers() -> list[str] | None:
+    if importlib.util.find_spec("onnxruntime") is None:
+        return None
+    try:
+        import onnxruntime
+    except Exception as error:
+        log.debug("import onnxruntime failed: %s", error)
+        return None
+    return list(onnxruntime.get_available_providers())
+
+
+class SystemProbe:
+    """Facts about this machine; every method is cached so each check asks only once."""
+
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        *,
+        config_path: Path | None = None,
+        audio: Callable[[], AudioFacts] = query_audio,
+        torch: Callable[[], TorchFacts | None] = query_torch,
+        onnx_providers: Callable[[], list[str] | None] = query_onnx_providers,
+        bus_timeout: float = BUS_TIMEOUT,
+    ) -> None:
+        self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
+        self.config_path = config_path
+        self._audio = audio
+        self._torch = torch
+        self._onnx_providers = onnx_providers
+        self._bus_timeout = bus_timeout
+
+    def which(self, tool: str) -> str | None:
+        return shutil.which(tool, path=self.environ.get("PATH", os.defpath))
+
+    def module_available(self, name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            return False
+
+    def module_version(self, distribution: str) -> str | None:
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    @cached_property
+    def _config(self) -> tuple[Config | None, str | None]:
+        try:
+            return load_config(self.config_path), None
+        except ConfigError as error:
+            return None, str(error)
+
+    def config(self) -> Config:
+        """The user's config, raising ConfigError when it is invalid."""
+        config, error = self._config
+        if config is None:
+            raise ConfigError(error or "invalid config")
+        return config
+
+    def config_file(self) -> Path:
+        from readaloud import paths
+
+        return self.config_path or paths.config_file()
+
+    @cached_property
+    def _bus(self) -> BusFacts:
+        address = bus_address(self.environ)
+        if address is None:
+            return BusFacts(
+                "", error="DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus"
+            )
+        wayland = (
+            bool(self.environ.get("WAYLAND_DISPLAY")) or self.environ.get("XDG_SESSION_TYPE") == "wayland"
+        )
+        names = (DAEMON_NAME, WATCHER_NAME, NOTIFICATIONS_NAME, PORTAL_NAME)
+        return asyncio.run(_gather_bus(address, names, wayland, self._bus_timeout))
+
+    def bus(self) -> BusFacts:
+        return self._bus
+
+    @cached_property
+    def _audio_facts(self) -> AudioFacts:
+        return self._audio()
+
+    def audio(self) -> AudioFacts:
+        return self._audio_facts
+
+    @cached_property
+    def _torch_facts(self) -> TorchFacts | None:
+        return self._torch()
+
+    def torch(self) -> TorchFacts | None:
+        return self._torch_facts
+
+    def onnx_providers(self) -> list[str] | None:
+        return self._onnx_providers()
+
+    def assets(self, config: Config) -> list[Any]:
+        """``AssetStore(...).status()`` for the configured paths (hashes every file present)."""
+        from readaloud.speech.assets import AssetStore
+
+        return list(AssetStore.from_config(config.speech).status())
+
+    def service(self) -> ServiceFacts:
+        tool = self.which("systemctl")
+        if tool is None:
+            return ServiceFacts(False)
+
+        def systemctl(*args: str) -> subprocess.CompletedProcess[str] | None:
+            try:
+                return subprocess.run([tool, "--user", *args], capture_output=True, text=True, timeout=5,
+                                      check=False, env=dict(self.environ))  # fmt: skip
+            except (OSError, subprocess.TimeoutExpired):
+                return None
+
+        state = systemctl("is-system-running")
+        if state is None or state.stdout.strip() in ("", "offline", "unknown"):
+            return ServiceFacts(False)
+        enabled = systemctl("is-enabled", "readaloud.service")
+        active = systemctl("is-active", "readaloud.service")
+        shown = systemctl("show-environment")
+        environment = (
+            dict(line.split("=", 1) for line in shown.stdout.splitlines() if "=" in line)
+            if shown is not None and shown.returncode == 0
+            else {}
+        )
+        return ServiceFacts(
+            True,
+            enabled.stdout.strip() if enabled else "",
+            active.stdout.strip() if active else "",
+            environment,
+        )
