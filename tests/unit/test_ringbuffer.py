@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -11,11 +12,15 @@ from hypothesis import strategies as st
 
 from readaloud.playback.ringbuffer import RingBuffer
 
+T = TypeVar("T")
 
-def _drain(ring: RingBuffer[str], block: int, limit: int = 10_000) -> tuple[np.ndarray, list[tuple[int, str]]]:
+
+def _drain(
+    ring: RingBuffer[T], block: int, limit: int = 10_000
+) -> tuple[np.ndarray, list[tuple[int, T]]]:
     """Read everything, recording at which output sample each marker was passed."""
     out: list[np.ndarray] = []
-    markers: list[tuple[int, str]] = []
+    markers: list[tuple[int, T]] = []
     produced = 0
     for _ in range(limit):
         marker = ring.next_marker()
@@ -139,7 +144,7 @@ def test_any_interleaving_of_writes_and_reads_preserves_the_stream(
     passed.extend((at + produced, payload) for at, payload in markers)
     got.append(audio)
     assert np.array_equal(np.concatenate(got), expected)
-    assert passed == list(zip(boundaries, range(len(pieces))))
+    assert passed == list(zip(boundaries, range(len(pieces)), strict=True))
 
 
 def test_concurrent_producer_and_consumer_lose_nothing() -> None:

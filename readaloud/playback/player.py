@@ -1,0 +1,698 @@
+"""The core ``Reader``: a transport state machine over a synthesis thread and an audio callback.
+
+Three threads touch a reading, each with one job:
+
+* the **owning thread** (the daemon's asyncio loop, or ``speak_text``'s loop) calls the public
+  methods and receives every listener event;
+* the **synthesis thread** walks the sentences of the queued jobs ahead of playback, at most
+  ``lookahead`` seconds ahead, and writes audio into a ``RingBuffer`` with sentence markers;
+* the **audio callback** (``_Playhead``) copies from the ring into the sound card's buffer and
+  reports the markers it passes to the owning thread through ``post``.
+
+Commands never wait for synthesis. Every restart (stop, a new job, a voice change, going back
+further than the ring remembers) bumps an *epoch*: audio written under an older epoch is skipped
+by the callback, and the synthesis thread drops whatever it produced for an old epoch.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from readaloud.errors import UsageError
+from readaloud.playback.ringbuffer import RingBuffer
+from readaloud.speech.types import Sentence, Synthesizer
+from readaloud.speech.voices import voice_info
+
+log = logging.getLogger(__name__)
+
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
+# Audio kept behind the read position so that "back" can replay a recent sentence without synthesis.
+HISTORY_SECONDS = 30.0
+# "back" within this long after a sentence starts goes to the previous sentence.
+BACK_TO_PREVIOUS_SECONDS = 1.0
+# A cursor index beyond any job's end: the synthesis thread moves on to the next job.
+_PAST_END = 1 << 62
+
+Post = Callable[[Callable[[], None]], None]
+
+
+class State(str, enum.Enum):
+    """What the reader is doing."""
+
+    LOADING = "loading"
+    IDLE = "idle"
+    SPEAKING = "speaking"
+    PAUSED = "paused"
+
+
+class FinishReason(str, enum.Enum):
+    """Why a job ended."""
+
+    DONE = "done"
+    STOPPED = "stopped"
+    REPLACED = "replaced"
+    ERROR = "error"
+
+
+class ReaderListener(Protocol):
+    """Receives the reader's events, always on the owning thread."""
+
+    def on_state_changed(self, state: State) -> None: ...
+    def on_sentence_started(self, job: int, sentence: Sentence) -> None: ...
+    def on_sentence_finished(self, job: int, sentence: Sentence) -> None: ...
+    def on_job_finished(self, job: int, reason: FinishReason) -> None: ...
+    def on_voice_changed(self, voice: str) -> None: ...
+    def on_speed_changed(self, speed: float) -> None: ...
+    def on_error(self, message: str) -> None: ...
+
+
+class Sink(Protocol):
+    """Audio output: calls ``callback(out)`` from its audio thread to fill ``out`` (float32 mono)."""
+
+    sample_rate: int
+
+    def start(self, callback: Callable[[np.ndarray], None]) -> None: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def check_speed(speed: float) -> float:
+    """Return ``speed`` as a float, or raise ``UsageError`` when it is out of range."""
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise UsageError(f"speed {speed:g} is out of range; use a value from {MIN_SPEED} to {MAX_SPEED}")
+    return float(speed)
+
+
+@dataclass(eq=False)
+class _Job:
+    id: int
+    sentences: list[Sentence]
+    voice: str
+    speed: float
+    base_seq: int
+
+
+@dataclass(frozen=True)
+class _Tag:
+    """Identifies one sentence's audio in the ring. ``seq`` orders sentences across all jobs."""
+
+    seq: int
+    epoch: int
+    job: int
+    sentence: Sentence
+
+
+class _Kind(enum.Enum):
+    PREROLL = "preroll"  # silence that wakes the sink, before a job's first sentence
+    START = "start"
+    END = "end"
+    JOB_END = "job_end"
+    JOB_FAILED = "job_failed"  # synthesis failed here: the job ends with an error
+
+
+@dataclass(frozen=True)
+class _Boundary:
+    kind: _Kind
+    tag: _Tag
+
+
+class _Playhead:
+    """The audio callback: copies playable audio out of the ring; never blocks, never logs.
+
+    The owning thread talks to it only through ``paused`` and ``request`` (both lock-free); it
+    reports passed markers through ``report(kind, tag)``.
+    """
+
+    def __init__(self, ring: RingBuffer[_Boundary], sample_rate: int,
+                 report: Callable[[str, _Tag], None]) -> None:
+        self._ring = ring
+        self._report = report
+        self._back_frames = int(BACK_TO_PREVIOUS_SECONDS * sample_rate)
+        self._requests: deque[tuple[Any, ...]] = deque()
+        self.paused = False
+        # Assigned only by the audio thread; the synthesis thread reads ``skip_through``.
+        self.accept_epoch = 0
+        self.grace_seq = -1
+        self.skip_through = -1
+        self.underruns = 0
+        self.frames_played = 0
+        self._tag: _Tag | None = None
+        self._in_sentence = False
+
+    def request(self, *command: Any) -> None:
+        self._requests.append(command)
+
+    def _playable(self, tag: _Tag | None) -> bool:
+        return (
+            tag is not None
+            and tag.seq > self.skip_through
+            and (tag.epoch == self.accept_epoch or tag.seq == self.grace_seq)
+        )
+
+    def __call__(self, out: np.ndarray) -> None:
+        while self._requests:
+            self._handle(self._requests.popleft())
+        if self.paused:
+            out.fill(0.0)
+            return
+        ring = self._ring
+        filled = 0
+        frames = len(out)
+        while filled < frames:
+            marker = ring.next_marker()
+            if marker is not None and marker.position == ring.read_position:
+                self._pass(ring.pop_marker().payload)
+            elif self._playable(self._tag):
+                count = ring.read(out[filled:])
+                if count == 0:
+                    break
+                filled += count
+            elif ring.skip(ring.capacity) == 0:
+                break
+        if filled < frames:
+            out[filled:].fill(0.0)
+            if self._in_sentence and self._playable(self._tag):
+                self.underruns += 1
+        self.frames_played += filled
+
+    def _pass(self, boundary: _Boundary) -> None:
+        tag = boundary.tag
+        kind = boundary.kind
+        if kind is _Kind.START or kind is _Kind.PREROLL:
+            self._tag = tag
+            self._in_sentence = kind is _Kind.START
+            if self._in_sentence and self._playable(tag):
+                self._report("started", tag)
+        elif kind is _Kind.END:
+            if tag == self._tag and self._in_sentence and self._playable(tag):
+                self._report("finished", tag)
+            self._in_sentence = False
+        elif tag.epoch == self.accept_epoch:
+            self._report("job_end" if kind is _Kind.JOB_END else "job_failed", tag)
+
+    def _handle(self, command: tuple[Any, ...]) -> None:
+        name = command[0]
+        if name == "accept":
+            self.accept_epoch, self.grace_seq = command[1], command[2]
+            self.skip_through = -1
+        elif name == "skip":
+            if self._tag is not None:
+                self.skip_through = max(self.skip_through, self._tag.seq)
+        elif name == "back":
+            self._back()
+
+    def _back(self) -> None:
+        tag = self._tag
+        if tag is None or not self._playable(tag):
+            return
+        ring = self._ring
+        starts = [
+            marker for marker in ring.recent_markers()
+            if marker.payload.kind is _Kind.START and marker.payload.tag.job == tag.job
+        ]
+        current = next((m for m in reversed(starts) if m.payload.tag == tag), None)
+        if current is None:
+            return
+        target_marker = current
+        target = tag
+        if ring.read_position - current.position < self._back_frames and tag.sentence.index > 0:
+            earlier = [
+                m for m in starts if m.payload.tag.seq == tag.seq - 1 and m.position < current.position
+            ]
+            if earlier:
+                target_marker = earlier[-1]
+                target = target_marker.payload.tag
+            else:
+                self._report("back_failed", _Tag(tag.seq - 1, tag.epoch, tag.job, tag.sentence))
+                return
+        if not (ring.can_rewind_to(target_marker.position) and (
+                target.epoch == self.accept_epoch or target.seq == self.grace_seq)):
+            self._report("back_failed", target)
+            return
+        ring.rewind(target_marker.position)
+        self.skip_through = min(self.skip_through, target.seq - 1)
+        self._in_sentence = False
+
+
+class Reader:
+    """The core. Knows nothing of D-Bus, X11, trays or PortAudio.
+
+    Call its methods only from the owning thread; it delivers listener events on that thread via
+    ``post(fn)`` (e.g. ``loop.call_soon_threadsafe``).
+    """
+
+    def __init__(
+        self,
+        synthesizer: Synthesizer,
+        sink: Sink,
+        *,
+        voice: str,
+        speed: float,
+        sentence_pause: float = 0.25,
+        lookahead: float = 10.0,
+        preroll: float = 0.05,
+        post: Post,
+    ) -> None:
+        voice_info(voice)
+        if sink.sample_rate != synthesizer.sample_rate:
+            raise ValueError(
+                f"sink runs at {sink.sample_rate} Hz but the synthesizer at {synthesizer.sample_rate} Hz"
+            )
+        self._synthesizer = synthesizer
+        self._sink = sink
+        self._voice = voice
+        self._speed = check_speed(speed)
+        self._sentence_pause = max(0.0, sentence_pause)
+        self._post = post
+        self._rate = synthesizer.sample_rate
+        self._lookahead_frames = int(max(0.5, lookahead) * self._rate)
+        self._preroll_frames = int(max(0.0, preroll) * self._rate)
+        history = int(HISTORY_SECONDS * self._rate)
+        self._ring: RingBuffer[_Boundary] = RingBuffer(
+            self._lookahead_frames + history + 2 * self._rate, history=history
+        )
+        self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio)
+        self._listeners: list[ReaderListener] = []
+        self._state = State.IDLE
+        self._next_job_id = 1
+        self._next_seq = 0
+        self._current: _Tag | None = None
+        self._current_finished = True
+        self._sink_started = False
+        # Shared with the synthesis thread; guarded by _cond.
+        self._cond = threading.Condition()
+        self._jobs: list[_Job] = []
+        self._epoch = 0
+        self._grace_seq = -1
+        self._epoch_start = 0
+        self._cursor: tuple[int, int] = (0, 0)
+        self._first_clause_next = True
+        self._preroll_next = False
+        self._paused = False
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._changes = 0  # bumped on every command the synthesis thread must look at
+        self._idle_at = -1  # value of _changes when the synthesis thread last found nothing to do
+
+    # -- read-only properties --------------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def voice(self) -> str:
+        return self._voice
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def current_job(self) -> int | None:
+        return self._jobs[0].id if self._jobs else None
+
+    @property
+    def current_sentence(self) -> Sentence | None:
+        return self._current.sentence if self._current is not None else None
+
+    @property
+    def underruns(self) -> int:
+        """Audio blocks that ran dry in the middle of a sentence since the reader was made."""
+        return self._playhead.underruns
+
+    def add_listener(self, listener: ReaderListener) -> None:
+        self._listeners.append(listener)
+
+    def wait_until_synthesis_idle(self, timeout: float | None = None) -> bool:
+        """Block until the synthesis thread can do nothing more right now (for tests and benchmarks).
+
+        It is idle when every job is synthesized, the lookahead is full, or it waits for room.
+        Returns False on timeout.
+        """
+        with self._cond:
+            if self._thread is None:
+                return True
+            self._notify_locked()  # make a thread in a timed wait look at the ring again
+            return self._cond.wait_for(lambda: self._idle_at == self._changes, timeout)
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
+            queue: bool = False) -> int:
+        """Start reading ``text`` (replacing what is read now, or after it with ``queue``)."""
+        if self._closing:
+            raise RuntimeError("the reader is closed")
+        if not text.strip():
+            raise UsageError("nothing to say: the text is empty")
+        voice = voice or self._voice
+        voice_info(voice)
+        speed = check_speed(speed if speed is not None else self._speed)
+        sentences = self._synthesizer.sentences(text)
+        if not sentences:
+            raise UsageError("nothing to read: the text has no speakable words")
+        job = _Job(self._next_job_id, sentences, voice, speed, self._next_seq)
+        self._next_job_id += 1
+        self._next_seq += len(sentences)
+        self._ensure_thread()
+        if queue and self._jobs:
+            with self._cond:
+                self._jobs.append(job)
+                self._notify_locked()
+            return job.id
+        replaced = list(self._jobs)
+        self._finish_current_sentence()
+        self._current = None
+        with self._cond:
+            self._jobs = [job]
+            self._restart_locked((job.id, 0), grace_seq=-1)
+            self._preroll_next = not self._sink_started
+            self._paused = False
+        self._playhead.paused = False
+        for old in replaced:
+            self._emit("on_job_finished", old.id, FinishReason.REPLACED)
+        self._start_sink()
+        self._set_state(State.SPEAKING)
+        return job.id
+
+    def pause(self) -> None:
+        if self._state is not State.SPEAKING:
+            return
+        self._playhead.paused = True
+        with self._cond:
+            self._paused = True
+        self._stop_sink()
+        self._set_state(State.PAUSED)
+
+    def resume(self) -> None:
+        if self._state is not State.PAUSED:
+            return
+        self._playhead.paused = False
+        with self._cond:
+            self._paused = False
+            self._notify_locked()
+        self._start_sink()
+        self._set_state(State.SPEAKING)
+
+    def toggle(self) -> None:
+        if self._state is State.PAUSED:
+            self.resume()
+        else:
+            self.pause()
+
+    def stop(self) -> None:
+        """Silence at once, drop the queue and all pending synthesis."""
+        if not self._jobs:
+            return
+        self._stop_sink()
+        self._finish_current_sentence()
+        stopped = list(self._jobs)
+        with self._cond:
+            self._jobs = []
+            self._restart_locked((0, 0), grace_seq=-1)
+            self._paused = False
+        self._playhead.paused = False
+        self._current = None
+        for job in stopped:
+            self._emit("on_job_finished", job.id, FinishReason.STOPPED)
+        self._set_state(State.IDLE)
+
+    def skip(self) -> None:
+        """Go on to the next sentence."""
+        if self._jobs:
+            self._playhead.request("skip")
+
+    def back(self) -> None:
+        """Restart the current sentence, or the previous one when within its first second."""
+        if self._jobs:
+            self._playhead.request("back")
+
+    def set_voice(self, name: str) -> None:
+        """Use voice ``name`` from the next sentence on (and for later requests)."""
+        voice_info(name)
+        if name == self._voice:
+            return
+        self._voice = name
+        self._change_after_current(lambda job: setattr(job, "voice", name))
+        self._emit("on_voice_changed", name)
+
+    def set_speed(self, speed: float) -> None:
+        """Speak at ``speed`` from the next sentence on (and for later requests)."""
+        speed = check_speed(speed)
+        if speed == self._speed:
+            return
+        self._speed = speed
+        self._change_after_current(lambda job: setattr(job, "speed", speed))
+        self._emit("on_speed_changed", speed)
+
+    def close(self) -> None:
+        """Stop everything, close the sink and join the synthesis thread."""
+        self.stop()
+        with self._cond:
+            self._closing = True
+            self._notify_locked()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self._sink.close()
+        self._sink_started = False
+
+    # -- owning-thread helpers -----------------------------------------------------------------
+
+    def _emit(self, name: str, *args: Any) -> None:
+        for listener in list(self._listeners):
+            handler = getattr(listener, name, None)
+            if handler is None:
+                continue
+            try:
+                handler(*args)
+            except Exception:
+                log.exception("a reader listener failed in %s", name)
+
+    def _set_state(self, state: State) -> None:
+        if state is not self._state:
+            self._state = state
+            self._emit("on_state_changed", state)
+
+    def _start_sink(self) -> None:
+        self._sink.start(self._playhead)
+        with self._cond:
+            self._sink_started = True
+            self._notify_locked()
+
+    def _stop_sink(self) -> None:
+        if self._sink_started:
+            self._sink.stop()
+            with self._cond:
+                self._sink_started = False
+
+    def _finish_current_sentence(self) -> None:
+        if self._current is not None and not self._current_finished:
+            self._current_finished = True
+            self._emit("on_sentence_finished", self._current.job, self._current.sentence)
+
+    def _notify_locked(self) -> None:
+        self._changes += 1
+        self._cond.notify_all()
+
+    def _wait_locked(self, timeout: float | None) -> None:
+        self._idle_at = self._changes
+        self._cond.notify_all()
+        self._cond.wait(timeout)
+        self._idle_at = -1
+
+    def _restart_locked(self, cursor: tuple[int, int], *, grace_seq: int) -> None:
+        """New epoch: old audio is skipped, old synthesis dropped; produce from ``cursor``."""
+        self._epoch += 1
+        self._grace_seq = grace_seq
+        self._epoch_start = self._ring.written
+        self._cursor = cursor
+        self._first_clause_next = True
+        self._playhead.request("accept", self._epoch, grace_seq)
+        self._notify_locked()
+
+    def _change_after_current(self, change: Callable[[_Job], None]) -> None:
+        with self._cond:
+            for job in self._jobs:
+                change(job)
+            if not self._jobs:
+                return
+            current = self._current
+            if current is None or current.job != self._jobs[0].id:
+                self._restart_locked((self._jobs[0].id, 0), grace_seq=-1)
+            else:
+                self._restart_locked((current.job, current.sentence.index + 1), grace_seq=current.seq)
+
+    def _job(self, job_id: int) -> _Job | None:
+        return next((job for job in self._jobs if job.id == job_id), None)
+
+    def _report_from_audio(self, kind: str, tag: _Tag) -> None:
+        # Runs on the audio thread: hand over and return.
+        self._post(functools.partial(self._on_boundary, kind, tag))
+
+    def _on_boundary(self, kind: str, tag: _Tag) -> None:
+        job = self._job(tag.job)
+        if job is None:
+            return  # a job that was stopped or replaced since
+        if kind == "started":
+            if self._current != tag:
+                self._finish_current_sentence()
+            self._current = tag
+            self._current_finished = False
+            self._emit("on_sentence_started", tag.job, tag.sentence)
+        elif kind == "finished":
+            if tag == self._current:
+                self._finish_current_sentence()
+        elif kind in ("job_end", "job_failed"):
+            self._finish_current_sentence()
+            self._current = None
+            self._finish_job(job, FinishReason.DONE if kind == "job_end" else FinishReason.ERROR)
+        elif kind == "back_failed":
+            self._back_by_synthesis(job, tag)
+
+    def _finish_job(self, job: _Job, reason: FinishReason) -> None:
+        with self._cond:
+            self._jobs.remove(job)
+        self._after_job(job, reason)
+
+    def _after_job(self, job: _Job, reason: FinishReason) -> None:
+        self._emit("on_job_finished", job.id, reason)
+        if not self._jobs:
+            self._stop_sink()
+            with self._cond:
+                self._paused = False
+            self._playhead.paused = False
+            self._set_state(State.IDLE)
+
+    def _back_by_synthesis(self, job: _Job, target: _Tag) -> None:
+        """"back" to audio the ring no longer holds: synthesize the target sentence again."""
+        index = max(0, min(target.seq - job.base_seq, len(job.sentences) - 1))
+        self._finish_current_sentence()
+        with self._cond:
+            self._restart_locked((job.id, index), grace_seq=-1)
+
+    def _on_synthesis_failed(self, job_id: int, message: str) -> None:
+        if self._job(job_id) is not None:
+            self._emit("on_error", message)
+
+    # -- synthesis thread ------------------------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._produce, name="readaloud-synthesis", daemon=True)
+            self._thread.start()
+
+    def _next_item_locked(self) -> tuple[_Job, int] | None:
+        job_id, index = self._cursor
+        for job in self._jobs:
+            if job.id == job_id and index <= len(job.sentences):
+                return job, index
+            if job.id > job_id:
+                return job, 0
+        return None
+
+    def _buffered_locked(self) -> int:
+        return self._ring.written - max(self._ring.read_position, self._epoch_start)
+
+    def _drain_timeout_locked(self, frames: int) -> float | None:
+        """How long to wait for the callback to play ``frames``; None while it is not playing."""
+        if self._paused or not self._sink_started:
+            return None
+        return min(1.0, max(0.005, frames / self._rate))
+
+    def _valid_locked(self, tag: _Tag) -> bool:
+        current = tag.epoch == self._epoch or tag.seq == self._grace_seq
+        return current and tag.seq > self._playhead.skip_through
+
+    def _produce(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if self._closing:
+                        return
+                    item = self._next_item_locked()
+                    excess = self._buffered_locked() - self._lookahead_frames
+                    if item is not None and excess < 0:
+                        break
+                    self._wait_locked(None if item is None else self._drain_timeout_locked(excess))
+                job, index = item
+                self._cursor = (job.id, index + 1)
+                sentence = job.sentences[min(index, len(job.sentences) - 1)]
+                tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
+                voice, speed = job.voice, job.speed
+                first_clause, self._first_clause_next = self._first_clause_next or index == 0, False
+                if index == len(job.sentences):
+                    self._ring.mark(_Boundary(_Kind.JOB_END, tag))
+                    continue
+                if self._preroll_next:
+                    self._preroll_next = False
+                    self._ring.mark(_Boundary(_Kind.PREROLL, tag))
+                    self._write_locked(np.zeros(self._preroll_frames, dtype=np.float32), tag)
+            self._produce_sentence(tag, voice, speed, first_clause, last=index == len(job.sentences) - 1)
+
+    def _produce_sentence(
+        self, tag: _Tag, voice: str, speed: float, first_clause: bool, *, last: bool
+    ) -> None:
+        started = False
+        completed = False
+        chunks: Iterator[np.ndarray] = iter(())
+        try:
+            chunks = self._synthesizer.synthesize(tag.sentence, voice, speed, first_clause=first_clause)
+            for chunk in chunks:  # synthesis runs here, outside the lock
+                with self._cond:
+                    if not self._valid_locked(tag):
+                        break  # stopped, skipped or restarted: the chunk in hand is dropped
+                    if not started:
+                        started = True
+                        self._ring.mark(_Boundary(_Kind.START, tag))
+                    if not self._write_locked(np.asarray(chunk, dtype=np.float32).reshape(-1), tag):
+                        break
+            else:
+                completed = True
+        except Exception as error:
+            # The engine failed: the job ends with an error once what was read before has played.
+            log.exception("synthesis failed")
+            message = f"speech synthesis failed: {error}"
+            self._post(functools.partial(self._on_synthesis_failed, tag.job, message))
+            with self._cond:
+                if tag.epoch == self._epoch:
+                    self._ring.mark(_Boundary(_Kind.JOB_FAILED, tag))
+                    self._cursor = (tag.job, _PAST_END)
+            return
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        with self._cond:
+            if completed and started and self._valid_locked(tag):
+                self._ring.mark(_Boundary(_Kind.END, tag))
+                self._end_job_locked(tag, last)
+                pause = int(self._rate * self._sentence_pause / speed)
+                self._write_locked(np.zeros(pause, dtype=np.float32), tag)
+            else:
+                # Dropped part-way (skipped): the job's end must still be marked.
+                self._end_job_locked(tag, last)
+
+    def _end_job_locked(self, tag: _Tag, last: bool) -> None:
+        if last and tag.epoch == self._epoch and self._cursor == (tag.job, tag.sentence.index + 1):
+            self._ring.mark(_Boundary(_Kind.JOB_END, tag))
+            self._cursor = (tag.job, _PAST_END)
+
+    def _write_locked(self, samples: np.ndarray, tag: _Tag) -> bool:
+        """Write all of ``samples``, waiting for room; False if the tag became stale meanwhile."""
+        offset = 0
+        while offset < len(samples):
+            if not self._valid_locked(tag):
+                return False
+            offset += self._ring.write(samples[offset:])
+            if offset < len(samples):
+                self._wait_locked(self._drain_timeout_locked(len(samples) - offset))
+        return True

@@ -1,0 +1,263 @@
+"""Fakes of the playback ports (``Synthesizer``, ``Sink``) and helpers to inspect the audio they carry.
+
+They implement the same Protocols as the real ones so that the core can be tested without a model
+or a sound card: ``FakeSynthesizer`` speaks each sentence as a pure tone whose pitch tells which
+sentence (and voice) it is, and ``FakeSink`` is driven by the test, one audio block at a time.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from readaloud.speech.types import Sentence
+
+SAMPLE_RATE = 24_000
+
+
+class FakeSynthesizer:
+    """Deterministic tones instead of speech.
+
+    Every word lasts ``word_seconds / speed``. Sentence ``i`` read with voice ``v`` is a sine at
+    ``tone_frequency(i, v)``. With ``first_clause`` the first chunk holds the first two words and
+    the rest follows in a second chunk; otherwise a sentence is one chunk. ``delay`` seconds per
+    second of audio simulate synthesis time; ``gate`` (when set to an unset Event) holds every
+    chunk until the test sets it; ``fail_on`` makes a sentence raise.
+    """
+
+    def __init__(self, *, word_seconds: float = 0.1, delay: float = 0.0, sample_rate: int = SAMPLE_RATE,
+                 fail_on: str | None = None) -> None:
+        self.sample_rate = sample_rate
+        self.word_seconds = word_seconds
+        self.delay = delay
+        self.fail_on = fail_on
+        self.gate: threading.Event | None = None
+        self.calls: list[tuple[str, str, float, bool]] = []
+        self.chunks_started = 0
+
+    def sentences(self, text: str) -> list[Sentence]:
+        result: list[Sentence] = []
+        for match in re.finditer(r"[^.!?]*[^.!?\s][^.!?]*[.!?]*", text):
+            spoken = match.group().strip()
+            if spoken:
+                start = match.start() + (len(match.group()) - len(match.group().lstrip()))
+                result.append(Sentence(len(result), spoken, start, start + len(spoken)))
+        return result
+
+    @staticmethod
+    def tone_frequency(index: int, voice: str = "af_heart") -> float:
+        # Multiples of 150 Hz: ten-millisecond windows tell them apart (see ``pitch_segments``).
+        return 300.0 * (index + 1) + (0.0 if voice == "af_heart" else 150.0)
+
+    def duration(self, sentence: Sentence, speed: float = 1.0) -> float:
+        return len(sentence.text.split()) * self.word_seconds / speed
+
+    def synthesize(
+        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
+    ) -> Iterator[np.ndarray]:
+        self.calls.append((sentence.text, voice, speed, first_clause))
+        words = sentence.text.split()
+        pieces = [words[:2], words[2:]] if first_clause and len(words) > 2 else [words]
+        frequency = self.tone_frequency(sentence.index, voice)
+        for piece in pieces:
+            if self.fail_on is not None and self.fail_on in sentence.text:
+                raise RuntimeError("engine exploded")
+            frames = round(len(piece) * self.word_seconds / speed * self.sample_rate)
+            self.chunks_started += 1
+            if self.gate is not None:
+                self.gate.wait()
+            if self.delay:
+                time.sleep(self.delay * frames / self.sample_rate)
+            t = np.arange(frames) / self.sample_rate
+            yield (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+
+
+class FakeSink:
+    """A ``Sink`` the test drives: ``pull`` plays blocks through the callback and records them.
+
+    While stopped (or before start) it records silence, as a real device would play.
+    """
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, block: int = 480) -> None:
+        self.sample_rate = sample_rate
+        self.block = block
+        self.running = False
+        self.closed = False
+        self.starts = 0
+        self.stops = 0
+        self.calls = 0
+        self._callback: Callable[[np.ndarray], None] | None = None
+        self._recorded: list[np.ndarray] = []
+
+    def start(self, callback: Callable[[np.ndarray], None]) -> None:
+        self._callback = callback
+        self.running = True
+        self.closed = False
+        self.starts += 1
+
+    def stop(self) -> None:
+        self.running = False
+        self.stops += 1
+
+    def close(self) -> None:
+        self.running = False
+        self.closed = True
+
+    def pull(self, blocks: int = 1) -> np.ndarray:
+        """Play ``blocks`` blocks; return what was played."""
+        played = []
+        for _ in range(blocks):
+            out = np.zeros(self.block, dtype=np.float32)
+            if self.running and self._callback is not None:
+                self.calls += 1
+                self._callback(out)
+            self._recorded.append(out)
+            played.append(out)
+        return np.concatenate(played) if played else np.zeros(0, dtype=np.float32)
+
+    def pull_seconds(self, seconds: float) -> np.ndarray:
+        return self.pull(max(1, round(seconds * self.sample_rate / self.block)))
+
+    @property
+    def output(self) -> np.ndarray:
+        """Everything played so far."""
+        if not self._recorded:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(self._recorded)
+
+
+class ManualPost:
+    """``post`` for tests: collects callables from any thread; ``run`` executes them here."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def __call__(self, fn: Callable[[], None]) -> None:
+        self._queue.put(fn)
+
+    def run(self) -> int:
+        count = 0
+        while True:
+            try:
+                fn = self._queue.get_nowait()
+            except queue.Empty:
+                return count
+            fn()
+            count += 1
+
+
+@dataclass
+class EventLog:
+    """A ``ReaderListener`` that records every event as a tuple."""
+
+    events: list[tuple[object, ...]] = field(default_factory=list)
+
+    def on_state_changed(self, state: object) -> None:
+        self.events.append(("state", str(getattr(state, "value", state))))
+
+    def on_sentence_started(self, job: int, sentence: Sentence) -> None:
+        self.events.append(("started", job, sentence.index))
+
+    def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
+        self.events.append(("finished", job, sentence.index))
+
+    def on_job_finished(self, job: int, reason: object) -> None:
+        self.events.append(("job", job, str(getattr(reason, "value", reason))))
+
+    def on_voice_changed(self, voice: str) -> None:
+        self.events.append(("voice", voice))
+
+    def on_speed_changed(self, speed: float) -> None:
+        self.events.append(("speed", speed))
+
+    def on_error(self, message: str) -> None:
+        self.events.append(("error", message))
+
+    def of(self, kind: str) -> list[tuple[object, ...]]:
+        return [event for event in self.events if event[0] == kind]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of sound between silences: ``start``/``end`` in frames, ``frequency`` in Hz."""
+
+    start: int
+    end: int
+    frequency: float
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start
+
+
+def sound_runs(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, *, threshold: float = 1e-4,
+               min_gap: float = 0.002) -> list[Run]:
+    """Split ``audio`` into runs of sound separated by silences longer than ``min_gap`` seconds."""
+    loud = np.abs(audio) > threshold
+    if not loud.any():
+        return []
+    edges = np.flatnonzero(np.diff(loud.astype(np.int8)))
+    starts = [0] if loud[0] else []
+    ends: list[int] = []
+    for edge in edges:
+        if loud[edge + 1]:
+            starts.append(edge + 1)
+        else:
+            ends.append(edge + 1)
+    if loud[-1]:
+        ends.append(len(audio))
+    merged: list[list[int]] = []
+    for start, end in zip(starts, ends, strict=True):
+        if merged and start - merged[-1][1] < min_gap * sample_rate:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    return [Run(start, end, dominant_frequency(audio[start:end], sample_rate)) for start, end in merged]
+
+
+def dominant_frequency(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """The strongest frequency in ``audio`` (0 for silence)."""
+    if len(audio) < 2:
+        return 0.0
+    spectrum = np.abs(np.fft.rfft((audio - audio.mean()) * np.hanning(len(audio))))
+    return float(np.fft.rfftfreq(len(audio), 1 / sample_rate)[int(spectrum.argmax())])
+
+
+def pitch_segments(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, *, window: int = 240,
+                   threshold: float = 1e-4) -> list[tuple[float, float]]:
+    """``[(pitch, seconds), ...]``: consecutive ``window``-frame windows of the same pitch merged.
+
+    Pitch is estimated from zero crossings and rounded to a multiple of 150 Hz (0 for silence), so
+    a sentence that follows another without a pause still shows up as a segment of its own.
+    """
+    labels: list[float] = []
+    for start in range(0, len(audio) - window + 1, window):
+        piece = audio[start : start + window]
+        if np.max(np.abs(piece)) <= threshold:
+            labels.append(0.0)
+            continue
+        crossings = np.count_nonzero(np.diff(np.signbit(piece)))
+        labels.append(round(crossings * sample_rate / (2 * window) / 150.0) * 150.0)
+    segments: list[tuple[float, float]] = []
+    for label in labels:
+        if segments and segments[-1][0] == label:
+            segments[-1] = (label, segments[-1][1] + window / sample_rate)
+        else:
+            segments.append((label, window / sample_rate))
+    return segments
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` until it holds (a safety net against hangs, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+    return True

@@ -1,0 +1,397 @@
+"""The Reader core with a fake synthesizer (tones) and a fake sink the test drives block by block.
+
+Each sentence is a tone whose pitch says which sentence (and voice) it is, so what was *heard* can
+be checked: order, gaps, what pause/stop/skip/back did, and which voice read which sentence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+import pytest
+
+from readaloud.errors import UnknownVoiceError, UsageError
+from readaloud.playback import player
+from readaloud.playback.player import FinishReason, Reader, State
+from tests.fakes import (
+    SAMPLE_RATE,
+    EventLog,
+    FakeSink,
+    FakeSynthesizer,
+    ManualPost,
+    Run,
+    pitch_segments,
+    sound_runs,
+    wait_for,
+)
+
+TEXT = "One two three four. Five six seven. Eight nine ten eleven twelve."
+PAUSE = 0.25
+OTHER_VOICE = "am_adam"
+
+
+class Rig:
+    """A reader wired to fakes, and a driver that plays it like an audio thread would."""
+
+    def __init__(self, *, word_seconds: float = 0.1, lookahead: float = 10.0, preroll: float = 0.0,
+                 synth: FakeSynthesizer | None = None) -> None:
+        self.synth = synth or FakeSynthesizer(word_seconds=word_seconds)
+        self.sink = FakeSink()
+        self.post = ManualPost()
+        self.log = EventLog()
+        self.reader = Reader(self.synth, self.sink, voice="af_heart", speed=1.0, sentence_pause=PAUSE,
+                             lookahead=lookahead, preroll=preroll, post=self.post)
+        self.reader.add_listener(self.log)
+
+    def play(self, seconds: float) -> np.ndarray:
+        """Play ``seconds`` of audio, letting synthesis catch up before each block (fast engine)."""
+        played = []
+        for _ in range(round(seconds * SAMPLE_RATE / self.sink.block)):
+            assert self.reader.wait_until_synthesis_idle(timeout=10)
+            played.append(self.sink.pull())
+            self.post.run()
+        return np.concatenate(played)
+
+    def play_to_end(self, limit: float = 60.0) -> None:
+        for _ in range(round(limit * SAMPLE_RATE / self.sink.block)):
+            if self.reader.state is State.IDLE:
+                return
+            self.play(self.sink.block / SAMPLE_RATE)
+        raise AssertionError("reading did not finish")
+
+    def runs(self) -> list[Run]:
+        return sound_runs(self.sink.output)
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+@pytest.fixture
+def rig():
+    made: list[Rig] = []
+
+    def make(**kwargs: object) -> Rig:
+        made.append(Rig(**kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()
+
+
+def freq(index: int, voice: str = "af_heart") -> float:
+    return FakeSynthesizer.tone_frequency(index, voice)
+
+
+def assert_pitches(runs: list[Run], expected: list[float]) -> None:
+    assert [round(r.frequency / 10) * 10 for r in runs] == expected
+
+
+def assert_segments(r: Rig, expected: list[tuple[float, float]]) -> None:
+    """What was heard, as (pitch, seconds) segments, after the leading and before the trailing silence."""
+    segments = pitch_segments(r.sink.output)
+    while segments and segments[0][0] == 0:
+        segments.pop(0)
+    while segments and segments[-1][0] == 0:
+        segments.pop()
+    assert [pitch for pitch, _ in segments] == [pitch for pitch, _ in expected]
+    assert [length for _, length in segments] == pytest.approx([length for _, length in expected], abs=0.011)
+
+
+def seconds(frames: int) -> float:
+    return frames / SAMPLE_RATE
+
+
+def test_reads_every_sentence_in_order_with_the_configured_pause(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play_to_end()
+    runs = r.runs()
+    assert_pitches(runs, [freq(0), freq(1), freq(2)])
+    assert [seconds(run.frames) for run in runs] == pytest.approx([0.4, 0.3, 0.5], abs=0.001)
+    gaps = [seconds(b.start - a.end) for a, b in itertools.pairwise(runs)]
+    assert gaps == pytest.approx([PAUSE, PAUSE], abs=0.001)
+    assert r.reader.underruns == 0
+
+
+def test_events_follow_the_audio(rig) -> None:
+    r = rig()
+    job = r.reader.say(TEXT)
+    r.play_to_end()
+    assert r.log.events == [
+        ("state", "speaking"),
+        ("started", job, 0), ("finished", job, 0),
+        ("started", job, 1), ("finished", job, 1),
+        ("started", job, 2), ("finished", job, 2),
+        ("job", job, "done"),
+        ("state", "idle"),
+    ]
+
+
+def test_sentence_offsets_point_into_the_original_text(rig) -> None:
+    r = rig()
+    seen = []
+
+    class Listener:
+        def on_sentence_started(self, job: int, sentence) -> None:
+            seen.append(TEXT[sentence.start:sentence.end])
+
+    r.reader.add_listener(Listener())
+    r.reader.say(TEXT)
+    r.play_to_end()
+    assert seen == ["One two three four.", "Five six seven.", "Eight nine ten eleven twelve."]
+
+
+def test_only_the_first_sentence_is_cut_at_its_first_clause(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play_to_end()
+    assert [call[3] for call in r.synth.calls] == [True, False, False]
+
+
+def test_sink_runs_only_while_speaking(rig) -> None:
+    r = rig()
+    assert not r.sink.running
+    r.reader.say(TEXT)
+    assert r.sink.running
+    r.play_to_end()
+    assert not r.sink.running
+
+
+def test_preroll_silence_comes_before_the_first_word(rig) -> None:
+    r = rig(preroll=0.1)
+    r.reader.say(TEXT)
+    r.play_to_end()
+    assert r.runs()[0].start >= 0.1 * SAMPLE_RATE
+    plain = rig(preroll=0.0)
+    plain.reader.say(TEXT)
+    plain.play_to_end()
+    assert plain.runs()[0].start < 0.01 * SAMPLE_RATE
+
+
+def test_synthesis_stays_within_the_lookahead(rig) -> None:
+    r = rig(lookahead=1.0)
+    r.reader.say(" ".join(["Alpha beta gamma delta."] * 200))
+    r.play(0.02)
+    # Each sentence is 0.4 s plus the 0.25 s pause: about two fit in one second of lookahead.
+    assert len(r.synth.calls) <= 3
+    r.play(3.0)
+    assert len(r.synth.calls) <= 3 + 3.0 / 0.65 + 1
+    assert r.reader.underruns == 0
+
+
+def test_pause_silences_and_resume_continues_mid_sentence(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play(0.2)
+    r.reader.pause()
+    assert r.reader.state is State.PAUSED
+    assert not np.any(r.play(0.5))
+    r.reader.resume()
+    assert r.reader.state is State.SPEAKING
+    r.play_to_end()
+    runs = r.runs()
+    assert_pitches(runs, [freq(0), freq(0), freq(1), freq(2)])
+    first, rest = runs[0], runs[1]
+    assert seconds(rest.start - first.end) == pytest.approx(0.5, abs=0.021)
+    # Nothing lost, nothing repeated: the two halves make exactly the sentence.
+    out = r.sink.output
+    before, after = int(0.2 * SAMPLE_RATE), int(0.7 * SAMPLE_RATE)
+    heard = np.concatenate([out[:before], out[after : after + int(0.2 * SAMPLE_RATE)]])
+    sentence = FakeSynthesizer().sentences(TEXT)[0]
+    chunks = FakeSynthesizer().synthesize(sentence, "af_heart", 1.0, first_clause=True)
+    assert np.array_equal(heard, np.concatenate(list(chunks)))
+    assert r.log.of("started") == [("started", 1, 0), ("started", 1, 1), ("started", 1, 2)]
+
+
+def test_toggle_pauses_and_resumes(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play(0.1)
+    r.reader.toggle()
+    assert r.reader.state is State.PAUSED
+    r.reader.toggle()
+    assert r.reader.state is State.SPEAKING
+
+
+def test_stop_silences_at_once_and_nothing_more_plays(rig) -> None:
+    r = rig(lookahead=1.0)
+    job = r.reader.say(" ".join(["Alpha beta gamma delta."] * 50))
+    r.play(0.2)
+    r.reader.stop()
+    assert r.reader.state is State.IDLE
+    assert r.log.events[-3:] == [("finished", job, 0), ("job", job, "stopped"), ("state", "idle")]
+    calls = len(r.synth.calls)
+    assert not np.any(r.play(2.0))
+    assert r.reader.wait_until_synthesis_idle(timeout=10)
+    assert len(r.synth.calls) == calls  # pending synthesis was cancelled
+
+
+def test_a_chunk_in_flight_when_stopped_is_never_heard(rig) -> None:
+    r = rig()
+    r.synth.gate = threading.Event()
+    r.reader.say(TEXT)
+    assert wait_for(lambda: r.synth.chunks_started >= 1)
+    r.reader.stop()
+    r.reader.say("Hello there.", voice=OTHER_VOICE)
+    r.synth.gate.set()
+    r.play_to_end()
+    assert_pitches(r.runs(), [freq(0, OTHER_VOICE)])
+
+
+def test_skip_moves_on_to_the_next_sentence_at_once(rig) -> None:
+    r = rig()
+    job = r.reader.say(TEXT)
+    r.play(0.1)
+    r.reader.skip()
+    r.play_to_end()
+    # The next sentence starts in the very next audio block, without the pause.
+    assert_segments(r, [(freq(0), 0.1), (freq(1), 0.3), (0, PAUSE), (freq(2), 0.5)])
+    assert r.log.of("started") == [("started", job, 0), ("started", job, 1), ("started", job, 2)]
+    assert r.log.of("finished")[0] == ("finished", job, 0)
+
+
+def test_skipping_the_last_sentence_finishes_the_job(rig) -> None:
+    r = rig()
+    job = r.reader.say("One two three.")
+    r.play(0.1)
+    r.reader.skip()
+    r.play_to_end()
+    assert ("job", job, "done") in r.log.events
+    assert r.reader.state is State.IDLE
+
+
+def test_back_within_the_first_second_goes_to_the_previous_sentence(rig) -> None:
+    r = rig(word_seconds=0.5)  # sentences of 2, 1.5 and 2.5 s
+    r.reader.say(TEXT)
+    r.play(2.0 + PAUSE + 0.5)
+    r.reader.back()
+    r.play_to_end()
+    assert_segments(r, [(freq(0), 2.0), (0, PAUSE), (freq(1), 0.5), (freq(0), 2.0), (0, PAUSE),
+                        (freq(1), 1.5), (0, PAUSE), (freq(2), 2.5)])
+    assert r.synth.calls[0][0] == "One two three four." and len(r.synth.calls) == 3  # no new synthesis
+
+
+def test_back_later_in_a_sentence_restarts_it(rig) -> None:
+    r = rig(word_seconds=0.5)
+    r.reader.say(TEXT)
+    r.play(2.0 + PAUSE + 1.2)
+    r.reader.back()
+    r.play_to_end()
+    # 1.2 s of the second sentence, then all of it again from its start.
+    assert_segments(r, [(freq(0), 2.0), (0, PAUSE), (freq(1), 2.7), (0, PAUSE), (freq(2), 2.5)])
+
+
+def test_back_beyond_the_remembered_audio_synthesizes_again(rig, monkeypatch) -> None:
+    monkeypatch.setattr(player, "HISTORY_SECONDS", 0.5)
+    r = rig(word_seconds=0.5)
+    r.reader.say(TEXT)
+    r.play(2.0 + PAUSE + 1.2)
+    r.reader.back()
+    r.play_to_end()
+    assert_segments(r, [(freq(0), 2.0), (0, PAUSE), (freq(1), 2.7), (0, PAUSE), (freq(2), 2.5)])
+    assert ("Five six seven.", "af_heart", 1.0, True) in r.synth.calls
+
+
+def test_voice_change_applies_from_the_next_sentence_without_restart(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play(0.1)
+    r.reader.set_voice(OTHER_VOICE)
+    assert r.reader.voice == OTHER_VOICE
+    r.play_to_end()
+    runs = r.runs()
+    assert_pitches(runs, [freq(0), freq(1, OTHER_VOICE), freq(2, OTHER_VOICE)])
+    assert seconds(runs[0].frames) == pytest.approx(0.4, abs=0.001)
+    assert ("voice", OTHER_VOICE) in r.log.events
+
+
+def test_speed_change_applies_from_the_next_sentence(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play(0.1)
+    r.reader.set_speed(2.0)
+    r.play_to_end()
+    runs = r.runs()
+    assert [seconds(run.frames) for run in runs] == pytest.approx([0.4, 0.15, 0.25], abs=0.001)
+    # The pause after a sentence read at double speed is half as long.
+    assert seconds(runs[2].start - runs[1].end) == pytest.approx(PAUSE / 2, abs=0.001)
+    assert r.reader.speed == 2.0
+
+
+def test_queued_text_follows_after_a_pause(rig) -> None:
+    r = rig()
+    first = r.reader.say("One two three.")
+    second = r.reader.say("Four five.", voice=OTHER_VOICE, queue=True)
+    r.play_to_end()
+    runs = r.runs()
+    assert_pitches(runs, [freq(0), freq(0, OTHER_VOICE)])
+    assert seconds(runs[1].start - runs[0].end) == pytest.approx(PAUSE, abs=0.001)
+    assert r.log.of("job") == [("job", first, "done"), ("job", second, "done")]
+    assert r.log.of("state") == [("state", "speaking"), ("state", "idle")]
+
+
+def test_new_text_replaces_what_is_being_read(rig) -> None:
+    r = rig()
+    first = r.reader.say(TEXT)
+    r.play(0.1)
+    second = r.reader.say("Hello there.", voice=OTHER_VOICE)
+    r.play_to_end()
+    assert_segments(r, [(freq(0), 0.1), (freq(0, OTHER_VOICE), 0.2)])
+    assert r.log.of("job") == [("job", first, "replaced"), ("job", second, "done")]
+
+
+def test_new_text_while_paused_starts_speaking(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play(0.1)
+    r.reader.pause()
+    r.reader.say("Hello there.", voice=OTHER_VOICE)
+    assert r.reader.state is State.SPEAKING
+    r.play_to_end()
+    assert_segments(r, [(freq(0), 0.1), (freq(0, OTHER_VOICE), 0.2)])
+
+
+def test_bad_requests_are_refused(rig) -> None:
+    r = rig()
+    with pytest.raises(UsageError):
+        r.reader.say("   ")
+    with pytest.raises(UnknownVoiceError):
+        r.reader.say("Hello.", voice="xx_nobody")
+    with pytest.raises(UsageError):
+        r.reader.set_speed(3.0)
+    with pytest.raises(UnknownVoiceError):
+        r.reader.set_voice("xx_nobody")
+    assert r.reader.state is State.IDLE
+
+
+def test_a_synthesis_failure_is_reported_after_what_was_read(rig) -> None:
+    r = rig(synth=FakeSynthesizer(fail_on="Five"))
+    job = r.reader.say(TEXT)
+    r.play_to_end()
+    assert_pitches(r.runs(), [freq(0)])
+    assert r.log.of("error") == [("error", "speech synthesis failed: engine exploded")]
+    assert r.log.of("job") == [("job", job, FinishReason.ERROR.value)]
+    assert r.reader.state is State.IDLE
+
+
+def test_synthesis_slower_than_playback_counts_underruns(rig) -> None:
+    r = rig(synth=FakeSynthesizer(delay=3.0))
+    r.reader.say(TEXT)
+
+    def pulled_until_underrun() -> bool:
+        r.sink.pull()
+        r.post.run()
+        return r.reader.underruns > 0
+
+    assert wait_for(pulled_until_underrun)
+
+
+def test_idle_commands_do_nothing(rig) -> None:
+    r = rig()
+    for command in (r.reader.pause, r.reader.resume, r.reader.stop, r.reader.skip, r.reader.back):
+        command()
+    assert r.log.events == []
+    assert r.reader.current_job is None and r.reader.current_sentence is None
