@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from readaloud.config import Config
+from readaloud.config import Config, ConfigValidationError
 from readaloud.doctor_probe import (
     DAEMON_NAME,
     NOTIFICATIONS_NAME,
@@ -113,9 +113,12 @@ def check_config(probe: Probe) -> CheckResult:
     path = probe.config_file()
     try:
         probe.config()
+    except ConfigValidationError as error:
+        return _fail(
+            "config", "; ".join(error.errors), f"edit {path} (config/readaloud.toml documents every key)"
+        )
     except ConfigError as error:
-        problems = str(error).split("\n", 1)[-1].replace("\n  ", "; ").strip()
-        return _fail("config", problems, f"edit {path} (config/readaloud.toml documents every key)")
+        return _fail("config", str(error), f"fix {path}, or move it aside to use the defaults")
     if not path.exists():
         return _ok("config", f"defaults ({path} does not exist)")
     return _ok("config", f"{path} is valid")

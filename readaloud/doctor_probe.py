@@ -239,18 +239,17 @@ class SystemProbe:
             return None
 
     @cached_property
-    def _config(self) -> tuple[Config | None, str | None]:
+    def _config(self) -> Config | ConfigError:
         try:
-            return load_config(self.config_path), None
+            return load_config(self.config_path)
         except ConfigError as error:
-            return None, str(error)
+            return error
 
     def config(self) -> Config:
-        """The user's config, raising ConfigError when it is invalid."""
-        config, error = self._config
-        if config is None:
-            raise ConfigError(error or "invalid config")
-        return config
+        """The user's config, raising its ConfigError when it is invalid."""
+        if isinstance(self._config, ConfigError):
+            raise self._config
+        return self._config
 
     def config_file(self) -> Path:
         from readaloud import paths

@@ -245,7 +245,7 @@ def _reload_bus(environ: Mapping[str, str]) -> None:
         subprocess.run(
             [tool, "--session", "--type=method_call", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
              "org.freedesktop.DBus.ReloadConfig"],
-            capture_output=True, timeout=5, check=False,
+            capture_output=True, timeout=5, check=False, env=dict(environ),
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as error:
         log.debug("could not ask the session bus to reload: %s", error)

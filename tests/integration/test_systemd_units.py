@@ -41,9 +41,17 @@ def verify(unit: Path) -> subprocess.CompletedProcess[str]:
         )
 
 
-def install_into(root: Path, command: list[str]) -> InstallPaths:
+def install_into(root: Path, command: list[str], bus: str | None = None) -> InstallPaths:
     # PATH without systemctl: these tests are about the files, not about enabling them.
     environ = {"HOME": str(root / "home"), "PATH": str(root / "empty-bin")}
+    if bus is not None:
+        # With dbus-send on PATH, install asks this bus to rescan its service directories.
+        tools = root / "tools"
+        tools.mkdir()
+        dbus_send = shutil.which("dbus-send")
+        assert dbus_send is not None
+        (tools / "dbus-send").symlink_to(dbus_send)
+        environ.update(PATH=str(tools), DBUS_SESSION_BUS_ADDRESS=bus)
     install(io.StringIO(), environ=environ, command=command)
     return InstallPaths.from_environ(environ)
 
@@ -126,7 +134,7 @@ def test_dbus_activation_file_starts_the_daemon(bus_with_services: tuple[str, Pa
         root / "venv" / "bin" / "readaloud",
         FAKE_DAEMON.format(python=sys.executable, mark=str(mark), name=BUS_NAME),
     )
-    install_into(root, [str(exe)])
+    install_into(root, [str(exe)], bus=address)
 
     async def start_and_check() -> tuple[int, bool]:
         from dbus_fast import Message
@@ -134,14 +142,6 @@ def test_dbus_activation_file_starts_the_daemon(bus_with_services: tuple[str, Pa
 
         bus = await MessageBus(bus_address=address).connect()
         try:
-            await bus.call(
-                Message(
-                    destination="org.freedesktop.DBus",
-                    path="/org/freedesktop/DBus",
-                    interface="org.freedesktop.DBus",
-                    member="ReloadConfig",
-                )
-            )
             reply = await asyncio.wait_for(
                 bus.call(
                     Message(
