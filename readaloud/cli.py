@@ -33,9 +33,16 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     # Each command module owns its arguments and handler; imports stay light so control
     # commands start fast (no torch, no sounddevice at import time).
-    from readaloud.commands import control, desktop_cmd, setup_cmd, speech_commands
+    from readaloud.commands import control, desktop_cmd, doctor_cmd, service_cmd, setup_cmd, speech_commands
 
-    return [speech_commands.register, control.register, setup_cmd.register, desktop_cmd.register]
+    return [
+        speech_commands.register,
+        control.register,
+        setup_cmd.register,
+        desktop_cmd.register,
+        doctor_cmd.register,
+        service_cmd.register,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
