@@ -17,11 +17,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
+from readaloud.desktop.keys import KeyCombo, same_gtk_accelerator
 from readaloud.errors import ReadaloudError
 
 if TYPE_CHECKING:
     from readaloud.cli import Environment
-    from readaloud.desktop.keys import KeyCombo
 
 MEDIA_KEYS = "org.gnome.settings-daemon.plugins.media-keys"
 CUSTOM_SCHEMA = f"{MEDIA_KEYS}.custom-keybinding"
@@ -150,10 +150,13 @@ class GnomeKeybindings:
     def bind(self, combo: KeyCombo, command: str) -> None:
         paths = self._list()
         for other in paths:
-            if other != OUR_PATH and self._get(f"{CUSTOM_SCHEMA}:{other}", "binding") == combo.gtk():
-                name = self._get(f"{CUSTOM_SCHEMA}:{other}", "name")
+            if other == OUR_PATH:
+                continue
+            binding = _parse_gvariant_string(self._get(f"{CUSTOM_SCHEMA}:{other}", "binding"))
+            if same_gtk_accelerator(binding, combo.gtk()):
+                name = _parse_gvariant_string(self._get(f"{CUSTOM_SCHEMA}:{other}", "name"))
                 raise ReadaloudError(
-                    f"{combo.kde()} is already your GNOME shortcut {name!r}; pick another with --key"
+                    f"{combo.label()} is already your GNOME shortcut {name!r}; pick another with --key"
                 )
         schema = f"{CUSTOM_SCHEMA}:{OUR_PATH}"
         self._set(schema, "name", SHORTCUT_NAME)
@@ -162,7 +165,7 @@ class GnomeKeybindings:
         if OUR_PATH not in paths:
             self._set(MEDIA_KEYS, "custom-keybindings", _gvariant_strings([*paths, OUR_PATH]))
         verb = "Would bind" if self._dry_run else "Bound"
-        self._say(f"{verb} {combo.kde()} to '{command}' (GNOME Settings → Keyboard → Custom Shortcuts).")
+        self._say(f"{verb} {combo.label()} to '{command}' (GNOME Settings → Keyboard → Custom Shortcuts).")
 
     def remove(self) -> None:
         paths = self._list()
@@ -217,6 +220,15 @@ def _parse_gvariant_strings(text: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ReadaloudError(f"unexpected GNOME custom-keybindings value: {text[:80]}")
     return value
+
+
+def _parse_gvariant_string(text: str) -> str:
+    """A GVariant ``s`` in gsettings' text form (``'<Super>t'``); empty when unset or unreadable."""
+    try:
+        value = ast.literal_eval(text.strip()) if text.strip() else ""
+    except (ValueError, SyntaxError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def _gvariant_strings(values: Sequence[str]) -> str:

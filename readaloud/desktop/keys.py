@@ -54,6 +54,12 @@ class KeyCombo:
         names = {"ctrl": "CTRL", "alt": "ALT", "shift": "SHIFT", "super": "SUPER"}
         return " ".join(names[m] for m in self.modifiers), self._keysym()
 
+    def label(self) -> str:
+        """For people, e.g. ``Ctrl+Alt+R``."""
+        names = {"ctrl": "Ctrl", "alt": "Alt", "shift": "Shift", "super": "Super"}
+        key = self._keysym()
+        return "+".join([names[m] for m in self.modifiers] + [key.upper() if len(key) == 1 else key])
+
     def kde(self) -> str:
         names = {"ctrl": "Ctrl", "alt": "Alt", "shift": "Shift", "super": "Meta"}
         key = self._keysym()
@@ -92,3 +98,21 @@ def parse_combo(text: str, *, where: str = "hotkey") -> KeyCombo:
     if not modifiers and len(keys[0]) == 1:
         raise ConfigError(f"{where}: {text!r} would fire on every {keys[0]!r} typed; add a modifier")
     return KeyCombo(tuple(m for m in _ORDER if m in modifiers), keys[0])
+
+
+_GTK_ALIASES = {"primary": "ctrl", "control": "ctrl", "ctl": "ctrl", "ctrl": "ctrl", "alt": "alt",
+                "mod1": "alt", "shift": "shift", "super": "super", "mod4": "super", "meta": "super"}
+
+
+def same_gtk_accelerator(a: str, b: str) -> bool:
+    """Whether two GTK accelerators (``<Primary><Alt>r``, ``<Control><Alt>R``) name the same keys."""
+
+    def parts(accel: str) -> tuple[frozenset[str], str]:
+        mods: set[str] = set()
+        rest = accel.strip()
+        while rest.startswith("<") and ">" in rest:
+            name, rest = rest[1:].split(">", 1)
+            mods.add(_GTK_ALIASES.get(name.lower(), name.lower()))
+        return frozenset(mods), rest.lower()
+
+    return bool(a.strip()) and parts(a) == parts(b)

@@ -201,7 +201,8 @@ class TrayIcon:
             items.append(
                 pystray.MenuItem(
                     entry.label,
-                    submenu if submenu is not None else _action(entry.action),
+                    # Some hosts deliver clicks on greyed-out items: those do nothing.
+                    submenu if submenu is not None else _action(entry.action if entry.enabled else None),
                     checked=None if checked is None else (lambda _item, c=checked: c),
                     radio=entry.radio,
                     enabled=entry.enabled,
