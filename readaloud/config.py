@@ -177,7 +177,8 @@ class VoiceName(Validator):
         return value
 
 
-# pynput's Key names (keyboard._base.Key); matched case-insensitively like pynput's HotKey.parse.
+# pynput's Key names (keyboard._base.Key), plus <super> (readaloud.desktop.keys maps it to <cmd>);
+# matched case-insensitively like pynput's HotKey.parse.
 _PYNPUT_KEYS = frozenset(
     [
         "alt", "alt_l", "alt_r", "alt_gr", "backspace", "caps_lock", "cmd", "cmd_l", "cmd_r",
@@ -185,9 +186,13 @@ _PYNPUT_KEYS = frozenset(
         "page_down", "page_up", "right", "shift", "shift_l", "shift_r", "space", "tab", "up",
         "media_play_pause", "media_volume_mute", "media_volume_down", "media_volume_up",
         "media_previous", "media_next", "insert", "menu", "num_lock", "pause", "print_screen",
-        "scroll_lock",
+        "scroll_lock", "super",
         *(f"f{n}" for n in range(1, 21)),
     ]
+)  # fmt: skip
+_MODIFIER_KEYS = frozenset(
+    ["ctrl", "ctrl_l", "ctrl_r", "alt", "alt_l", "alt_r", "alt_gr", "shift", "shift_l", "shift_r",
+     "cmd", "cmd_l", "cmd_r", "super"]
 )  # fmt: skip
 
 
@@ -218,6 +223,12 @@ def hotkey_problem(combo: str) -> str | None:
         if key in seen:
             return f'"{part}" appears twice'
         seen.add(key)
+    # What the hotkey backends can bind (readaloud.desktop.keys): modifiers plus exactly one key.
+    keys = [key for key in seen if key.strip("<>") not in _MODIFIER_KEYS]
+    if len(keys) != 1:
+        return "needs exactly one key besides the modifiers"
+    if len(keys[0]) == 1 and len(seen) == 1:
+        return f'would fire on every "{keys[0]}" typed; add a modifier like <ctrl>'
     return None
 
 

@@ -276,6 +276,11 @@ def test_section_that_is_not_a_table() -> None:
         ("ctrl+r", '"ctrl" is neither one character nor a <name> like <ctrl>'),
         ("<ctrl>+", "ends with '+'"),
         ("<ctrl>+r+R", '"R" appears twice'),
+        ("<super>+<space>", None),
+        ("<f9>", None),
+        ("<ctrl>+<alt>", "needs exactly one key besides the modifiers"),
+        ("<ctrl>+a+b", "needs exactly one key besides the modifiers"),
+        ("r", 'would fire on every "r" typed; add a modifier like <ctrl>'),
     ],
 )
 def test_hotkey_syntax(combo: str, problem: str | None) -> None:
