@@ -115,7 +115,7 @@ class DesktopFrontend:
         """Start what this desktop offers; missing pieces are logged once, never raised."""
         self._bus.start()
         if self._settings.tray:
-            self.tray = TrayIcon(self._tray_commands(), self.view)
+            self.tray = TrayIcon(self.tray_commands(), self.view)
             self.tray.start()
         self.hotkeys = HotkeyListener(
             self._settings.hotkeys,
@@ -197,7 +197,8 @@ class DesktopFrontend:
 
         return lambda: self._post(run_on_loop)
 
-    def _tray_commands(self) -> TrayCommands:
+    def tray_commands(self) -> TrayCommands:
+        """What the tray menu items do (each hands its work to the daemon loop)."""
         a = self._actions
         return TrayCommands(
             read_selection=self._hand_over(lambda: a.read_selection(self._settings.selection_source)),

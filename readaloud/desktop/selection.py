@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from readaloud.errors import ReadaloudError, UsageError
 
@@ -41,22 +42,25 @@ class SelectionToolMissingError(SelectionError):
     dbus_name = "SelectionUnavailable"
 
 
-class Runner:
-    """How external programs are run: ``subprocess.run`` in production, a fake in unit tests."""
+class Runner(Protocol):
+    """How external programs are run: :func:`run_external` in production, a fake in unit tests."""
 
     def __call__(
         self, argv: Sequence[str], *, input: bytes | None, timeout: float, background: bool
-    ) -> subprocess.CompletedProcess[bytes]:
-        if background:
-            # xclip/wl-copy fork a child that serves the selection until another owner takes
-            # it: never wait on its pipes.
-            return subprocess.run(
-                list(argv), input=input, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                timeout=timeout, check=False,
-            )
+    ) -> subprocess.CompletedProcess[bytes]: ...
+
+
+def run_external(
+    argv: Sequence[str], *, input: bytes | None, timeout: float, background: bool
+) -> subprocess.CompletedProcess[bytes]:
+    if background:
+        # xclip/wl-copy fork a child that serves the selection until another owner takes it:
+        # never wait on its pipes.
         return subprocess.run(
-            list(argv), input=input, capture_output=True, timeout=timeout, check=False
+            list(argv), input=input, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=timeout, check=False,
         )
+    return subprocess.run(list(argv), input=input, capture_output=True, timeout=timeout, check=False)
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ class SelectionReader:
     ) -> None:
         self._tools = tools
         self._timeout = timeout
-        self._run = runner or Runner()
+        self._run: Runner = runner or run_external
         self._copy_keystroke = copy_keystroke or _xdotool_copy(self._run, timeout)
 
     @property
@@ -215,8 +219,9 @@ class SelectionReader:
                     break
                 time.sleep(0.02)
         finally:
-            if saved is not None:
-                self._write_clipboard(saved)
+            # An empty clipboard cannot be restored as such; empty text is the closest, and it
+            # never leaves our sentinel behind.
+            self._write_clipboard(saved if saved is not None else "")
         return copied
 
     def _write_clipboard(self, text: str) -> None:
