@@ -23,23 +23,59 @@ _CHAR_MAP: dict[str, str] = {
     "\u2029": "\n\n",
     "\u0085": "\n",
     # Quotes and primes.
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"', "\u2039": '"', "\u203a": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u02bc": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2039": '"',
+    "\u203a": '"',
     # Hyphens and dashes: keep the en dash (ranges) and em dash (pauses), fold the rest.
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2043": "-", "\u2015": "\u2014",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2043": "-",
+    "\u2015": "\u2014",
     "\u2212": "\u2212",
     # Ligatures.
-    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-    "\ufb05": "st", "\ufb06": "st", "\u0132": "IJ", "\u0133": "ij", "\u0152": "OE", "\u0153": "oe",
-    "\u00c6": "AE", "\u00e6": "ae",
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    "\u0132": "IJ",
+    "\u0133": "ij",
+    "\u0152": "OE",
+    "\u0153": "oe",
+    "\u00c6": "AE",
+    "\u00e6": "ae",
 }
 # Spaces of every width become a plain space.
 for _cp in (0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000, 0x1680):
     _CHAR_MAP[chr(_cp)] = " "
 # Invisible characters that only confuse G2P: zero-width, bidi controls, soft hyphen, BOM.
-for _cp in (0x200B, 0x200C, 0x2060, 0xFEFF, 0x00AD, 0x200E, 0x200F, 0x061C,
-            *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
+for _cp in (
+    0x200B,
+    0x200C,
+    0x2060,
+    0xFEFF,
+    0x00AD,
+    0x200E,
+    0x200F,
+    0x061C,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+):
     _CHAR_MAP[chr(_cp)] = ""
 # C0/C1 controls other than tab and newline.
 for _cp in (*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0x85), *range(0x86, 0xA0)):
@@ -77,7 +113,7 @@ def clean_characters(src: MappedText) -> MappedText:
 # A line break hyphenating a word: "exam-\n   ple".
 _BREAK_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])-[ ]*\n[ ]*(?=[^\W\d_])")
 _SPACES_RE = re.compile(r"[ ]{2,}|[ ]*\n[ \n]*|^[ ]+|[ ]+$")
-_SENTENCE_END = frozenset('.!?:;…"\')]')
+_SENTENCE_END = frozenset(".!?:;…\"')]")
 _WRAP_MIN = 40
 
 

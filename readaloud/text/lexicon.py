@@ -59,13 +59,13 @@ def _spoken_form(word: str, value: str, where: str) -> str:
         if not phonemes or unknown:
             raise ConfigError(
                 f"{where}: phonemes {value!r} contain symbols Kokoro does not know "
-                f"({' '.join(unknown) or 'empty'}); use Kokoro/misaki phonemes, e.g. \"/kəkˈɔɹO/\""
+                f'({" ".join(unknown) or "empty"}); use Kokoro/misaki phonemes, e.g. "/kəkˈɔɹO/"'
             )
         # The bracketed text must not itself contain brackets, or misaki's link syntax breaks.
         shown = word.replace("[", "").replace("]", "") or "x"
         return f"[{shown}](/{phonemes}/)"
     if not value or "\n" in value:
-        raise ConfigError(f"{where}: the spoken form must be one line of text or \"/phonemes/\"")
+        raise ConfigError(f'{where}: the spoken form must be one line of text or "/phonemes/"')
     return value
 
 
@@ -110,7 +110,7 @@ def _read_file(path: Path) -> dict[str, str]:
             raise ConfigError(f"text.lexicon_file: {path} is not valid TOML: {error}") from error
         table = data.get("pronunciations", data)
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise ConfigError(f"text.lexicon_file: {path}: expected lines of word = \"spoken form\"")
+            raise ConfigError(f'text.lexicon_file: {path}: expected lines of word = "spoken form"')
         return dict(table)
     entries: dict[str, str] = {}
     for number, line in enumerate(raw.splitlines(), 1):

@@ -82,3 +82,125 @@ def decimal(text: str, *, british: bool = False) -> str:
 def number(text: str, *, british: bool = False) -> str:
     """Integer or decimal, with separators and sign."""
     return decimal(text, british=british) if "." in text else cardinal(text, british=british)
+
+
+_DENOMINATORS = {2: ("half", "halves"), 4: ("quarter", "quarters")}
+
+
+def fraction(numerator: int, denominator: int, *, british: bool = False) -> str:
+    """ "1/2" → "one half", "3/4" → "three quarters", "5/8" → "five eighths", "7/100" → "seven hundredths"."""
+    top = cardinal(numerator, british=british)
+    if denominator == 1:
+        return top
+    if denominator in _DENOMINATORS:
+        one, many = _DENOMINATORS[denominator]
+    else:
+        one = ordinal(denominator, british=british)
+        many = one + "s"
+    return f"{top} {one if numerator == 1 else many}"
+
+
+def mixed_fraction(whole: int, numerator: int, denominator: int, *, british: bool = False) -> str:
+    """ "1 1/2" → "one and a half", "2 3/4" → "two and three quarters"."""
+    part = fraction(numerator, denominator, british=british)
+    if numerator == 1:
+        part = "a " + part.split(" ", 1)[1]
+    return f"{cardinal(whole, british=british)} and {part}"
+
+
+def pluralize_last(words: str) -> str:
+    """ "nineteen ninety" → "nineteen nineties" (decades)."""
+    head, _, last = words.rpartition(" ")
+    last = last[:-1] + "ies" if last.endswith("y") else last + "s"
+    return f"{head} {last}" if head else last
+
+
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def roman_to_int(numeral: str) -> int | None:
+    """The value of a well-formed Roman numeral (I..MMMCMXCIX), else None."""
+    total = 0
+    previous = 0
+    for ch in reversed(numeral):
+        value = _ROMAN_VALUES.get(ch)
+        if value is None:
+            return None
+        if value < previous:
+            total -= value
+        else:
+            total += value
+            previous = value
+    if total <= 0 or total >= 4000 or int_to_roman(total) != numeral:
+        return None
+    return total
+
+
+def int_to_roman(value: int) -> str:
+    result = []
+    for symbol, amount in (
+        ("M", 1000),
+        ("CM", 900),
+        ("D", 500),
+        ("CD", 400),
+        ("C", 100),
+        ("XC", 90),
+        ("L", 50),
+        ("XL", 40),
+        ("X", 10),
+        ("IX", 9),
+        ("V", 5),
+        ("IV", 4),
+        ("I", 1),
+    ):
+        while value >= amount:
+            result.append(symbol)
+            value -= amount
+    return "".join(result)
+
+
+def clock(
+    hour: int, minute: int, second: int | None = None, suffix: str = "", *, british: bool = False
+) -> str:
+    """ "9:30" → "nine thirty", "9:05" → "nine oh five", "9:00" → "nine o'clock".
+
+    "17:45" → "seventeen forty-five"; 00:00 → "midnight".
+    """
+    if hour == 0 and minute == 0 and not suffix and second is None:
+        return "midnight"
+    spoken_hour = cardinal(hour, british=british)
+    if minute == 0:
+        words = (
+            f"{spoken_hour} {suffix}"
+            if suffix
+            else (f"{spoken_hour} hundred" if hour > 12 or hour == 0 else f"{spoken_hour} o'clock")
+        )
+    elif minute < 10:
+        words = f"{spoken_hour} oh {cardinal(minute)}"
+    else:
+        words = f"{spoken_hour} {cardinal(minute, british=british)}"
+    if suffix and minute:
+        words = f"{words} {suffix}"
+    if second:
+        words = f"{words} and {cardinal(second)} {'second' if second == 1 else 'seconds'}"
+    return words
+
+
+def calendar_date(year_: int | None, month: int, day: int | None, *, british: bool = False) -> str:
+    """US "January fifteenth, twenty twenty-four"; British "the fifteenth of January twenty twenty-four"."""
+    from readaloud.text.tables import MONTH_NAMES
+
+    name = MONTH_NAMES[month]
+    if day is None:
+        words = name
+    elif british:
+        words = f"the {ordinal(day)} of {name}"
+    else:
+        words = f"{name} {ordinal(day)}"
+    if year_ is not None:
+        words = (
+            f"{words}, {year(year_, british=british)}"
+            if day is not None and not british
+            else (f"{words} {year(year_, british=british)}")
+        )
+    return words

@@ -12,30 +12,69 @@ import unicodedata
 from readaloud.text.mapped import Editor, MappedText
 
 _FAMILIES = {
-    "en": "en", "en-us": "en", "en-gb": "en", "a": "en", "b": "en",
-    "es": "es", "e": "es",
-    "fr": "fr", "fr-fr": "fr", "f": "fr",
-    "hi": "hi", "h": "hi",
-    "it": "it", "i": "it",
-    "ja": "ja", "j": "ja",
-    "pt": "pt", "pt-br": "pt", "p": "pt",
-    "zh": "zh", "cmn": "zh", "z": "zh",
+    "en": "en",
+    "en-us": "en",
+    "en-gb": "en",
+    "a": "en",
+    "b": "en",
+    "es": "es",
+    "e": "es",
+    "fr": "fr",
+    "fr-fr": "fr",
+    "f": "fr",
+    "hi": "hi",
+    "h": "hi",
+    "it": "it",
+    "i": "it",
+    "ja": "ja",
+    "j": "ja",
+    "pt": "pt",
+    "pt-br": "pt",
+    "p": "pt",
+    "zh": "zh",
+    "cmn": "zh",
+    "z": "zh",
 }
 
 # Non-Latin letters, marks and syllabaries (everything between Latin and the emoji planes that is a
 # script rather than punctuation or symbols).
 _FOREIGN: tuple[tuple[int, int], ...] = (
-    (0x0370, 0x1DBF), (0x1F00, 0x1FFF), (0x2C00, 0x2DFF), (0x2E80, 0x2FDF), (0x3001, 0x303F),
-    (0x3040, 0x9FFF), (0xA000, 0xA6FF), (0xA800, 0xABFF), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
-    (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF), (0xFF61, 0xFFDC), (0x10000, 0x1CFFF), (0x1D400, 0x1EFFF),
+    (0x0370, 0x1DBF),
+    (0x1F00, 0x1FFF),
+    (0x2C00, 0x2DFF),
+    (0x2E80, 0x2FDF),
+    (0x3001, 0x303F),
+    (0x3040, 0x9FFF),
+    (0xA000, 0xA6FF),
+    (0xA800, 0xABFF),
+    (0xAC00, 0xD7FF),
+    (0xF900, 0xFAFF),
+    (0xFB1D, 0xFDFF),
+    (0xFE70, 0xFEFF),
+    (0xFF61, 0xFFDC),
+    (0x10000, 0x1CFFF),
+    (0x1D400, 0x1EFFF),
     (0x20000, 0x3FFFF),
 )
 _READABLE: dict[str, tuple[tuple[int, int], ...]] = {
     "hi": ((0x0900, 0x097F), (0xA8E0, 0xA8FF)),
-    "ja": ((0x3001, 0x30FF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
-           (0xFF61, 0xFF9F), (0x20000, 0x3FFFF)),
-    "zh": ((0x3001, 0x303F), (0x3100, 0x312F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
-           (0x20000, 0x3FFFF)),
+    "ja": (
+        (0x3001, 0x30FF),
+        (0x31F0, 0x31FF),
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xF900, 0xFAFF),
+        (0xFF61, 0xFF9F),
+        (0x20000, 0x3FFFF),
+    ),
+    "zh": (
+        (0x3001, 0x303F),
+        (0x3100, 0x312F),
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xF900, 0xFAFF),
+        (0x20000, 0x3FFFF),
+    ),
 }
 
 _EMOJI_CORE = (
@@ -51,7 +90,7 @@ EMOJI_PATTERN = (
 
 
 def language_family(language: str) -> str:
-    """"en" for every English variant, else the base language ("es", "fr", "hi", "it", "ja", "pt", "zh")."""
+    """ "en" for every English variant, else the base language ("es", "fr", "hi", "it", "ja", "pt", "zh")."""
     code = language.strip().lower().replace("_", "-")
     family = _FAMILIES.get(code) or _FAMILIES.get(code.split("-")[0])
     return family or code.split("-")[0] or "en"

@@ -13,7 +13,7 @@ from readaloud.text.mapped import Editor, MappedText
 from readaloud.text.protect import PLACEHOLDER_CLASS
 
 LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-PUNCTUATION = ".,!?;:—…\"()"
+PUNCTUATION = '.,!?;:—…"()'
 _P = re.escape(PUNCTUATION)
 
 _FILTER_RE = re.compile(
@@ -56,9 +56,7 @@ def _filter(src: MappedText) -> MappedText:
             if not (end - start == 1 and _wordish(before) and _wordish(after)):
                 editor.replace(start, end, " ")
         elif kind == "apos":
-            keep = end - start == 1 and _wordish(before) and (
-                _wordish(after) or before in "sS"
-            )
+            keep = end - start == 1 and _wordish(before) and (_wordish(after) or before in "sS")
             if not keep:
                 editor.replace(start, end, "")
         else:
@@ -68,10 +66,12 @@ def _filter(src: MappedText) -> MappedText:
 
 def _merge_punctuation(run: str) -> str:
     marks = [c for c in run if c != " "]
+    if run.startswith("..."):
+        marks[0] = "…"
     loud = "".join(dict.fromkeys(c for c in marks if c in "?!"))
     if loud:
         return loud
-    for c in ".…;:":
+    for c in "….;:":
         if c in marks:
             return c
     return ","
