@@ -29,6 +29,7 @@ import numpy as np
 
 from readaloud.errors import UsageError
 from readaloud.playback.ringbuffer import RingBuffer
+from readaloud.playback.sink import Sink
 from readaloud.speech.types import Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
@@ -73,16 +74,6 @@ class ReaderListener(Protocol):
     def on_voice_changed(self, voice: str) -> None: ...
     def on_speed_changed(self, speed: float) -> None: ...
     def on_error(self, message: str) -> None: ...
-
-
-class Sink(Protocol):
-    """Audio output: calls ``callback(out)`` from its audio thread to fill ``out`` (float32 mono)."""
-
-    sample_rate: int
-
-    def start(self, callback: Callable[[np.ndarray], None]) -> None: ...
-    def stop(self) -> None: ...
-    def close(self) -> None: ...
 
 
 def check_speed(speed: float) -> float:
@@ -444,6 +435,11 @@ class Reader:
         self._voice = name
         self._change_after_current(lambda job: setattr(job, "voice", name))
         self._emit("on_voice_changed", name)
+
+    def set_sentence_pause(self, seconds: float) -> None:
+        """Pause between sentences (at speed 1) for sentences synthesized from now on."""
+        with self._cond:
+            self._sentence_pause = max(0.0, seconds)
 
     def set_speed(self, speed: float) -> None:
         """Speak at ``speed`` from the next sentence on (and for later requests)."""

@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -24,6 +24,23 @@ from readaloud.speech.engine import SAMPLE_RATE
 log = logging.getLogger(__name__)
 
 AudioCallback = Callable[[np.ndarray], None]
+
+
+class Sink(Protocol):
+    """Audio output at ``sample_rate``: calls ``callback(out)`` from its audio thread to fill ``out``.
+
+    ``out`` is a float32 mono block of at most 20 ms. ``start`` begins (or keeps) calling the
+    callback; after ``stop`` returns it is no longer called and the output is silent; ``close``
+    releases the device (idempotent). ``SoundDeviceSink`` and the tests' ``FakeSink`` implement it,
+    and the same contract tests run on both.
+    """
+
+    sample_rate: int
+
+    def start(self, callback: AudioCallback) -> None: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
 _BACKOFF = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 _PA_INVALID_SAMPLE_RATE = -9997
 _PA_INVALID_CHANNEL_COUNT = -9998
@@ -139,6 +156,10 @@ class SoundDeviceSink:
     def is_open(self) -> bool:
         """Whether a stream is open now (False when idle: the daemon then costs nothing)."""
         return self._stream is not None
+
+    def check(self) -> None:
+        """Raise ``AudioDeviceError`` now if the configured output device does not exist."""
+        find_output_device(_sounddevice(), self._device_name)
 
     def start(self, callback: AudioCallback) -> None:
         """Open (or keep) the stream and have it call ``callback(out)`` for every block."""
