@@ -35,6 +35,7 @@ PORTAL_NAME = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"
 SHORTCUTS_INTERFACE = "org.freedesktop.portal.GlobalShortcuts"
 BUS_TIMEOUT = 3.0
+PORTAL_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,11 @@ async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, time
         return BusFacts(address, error=str(error) or type(error).__name__)
 
     async def call(destination: str, path: str, interface: str, member: str, signature: str = "",
-                   body: Sequence[Any] = ()) -> list[Any] | None:  # fmt: skip
+                   body: Sequence[Any] = (), wait: float = timeout) -> list[Any] | None:  # fmt: skip
         message = Message(destination=destination, path=path, interface=interface, member=member,
                           signature=signature, body=list(body))  # fmt: skip
         try:
-            reply = await asyncio.wait_for(bus.call(message), timeout)
+            reply = await asyncio.wait_for(bus.call(message), wait)
         except (asyncio.TimeoutError, OSError) as error:
             log.debug("%s.%s on %s: %s", interface, member, destination, error)
             return None
@@ -128,8 +129,11 @@ async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, time
         activatable = frozenset(listed[0]) if listed else frozenset()
         version = None
         if ask_portal and (PORTAL_NAME in owned or PORTAL_NAME in activatable):
-            answer = await call(PORTAL_NAME, PORTAL_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
-                                [SHORTCUTS_INTERFACE, "version"])  # fmt: skip
+            # Asking may start xdg-desktop-portal, which can take seconds on a cold session.
+            answer = await call(
+                PORTAL_NAME, PORTAL_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+                [SHORTCUTS_INTERFACE, "version"], wait=max(timeout, PORTAL_TIMEOUT),
+            )  # fmt: skip
             version = int(answer[0].value) if answer else None
         state = None
         if DAEMON_NAME in owned:
