@@ -115,7 +115,9 @@ def check_config(probe: Probe) -> CheckResult:
         probe.config()
     except ConfigValidationError as error:
         return _fail(
-            "config", "; ".join(error.errors), f"edit {path} (config/readaloud.toml documents every key)"
+            "config",
+            "; ".join(error.errors),
+            f"edit {path} (the README's Configuration section lists every key)",
         )
     except ConfigError as error:
         return _fail("config", str(error), f"fix {path}, or move it aside to use the defaults")

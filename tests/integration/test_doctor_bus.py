@@ -1,7 +1,7 @@
 """Doctor's bus checks against a real dbus-daemon, with real services owning the names it asks about.
 
-Needs `dbus-daemon` (Debian package dbus); the fixtures start a private session bus and the stub
-services themselves.
+Needs `dbus-daemon` and `dbus-send` (Debian package dbus); the fixtures start a private session bus
+and the stub services themselves.
 """
 
 from __future__ import annotations
@@ -23,10 +23,6 @@ from readaloud.commands import doctor_cmd
 from readaloud.doctor import Status
 from readaloud.doctor_probe import AudioFacts, SystemProbe
 from readaloud.service_install import install
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("dbus-daemon") is None, reason="needs dbus-daemon (apt install dbus)"
-)
 
 STUBS = textwrap.dedent(
     """

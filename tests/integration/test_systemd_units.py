@@ -1,7 +1,7 @@
 """The files install-service writes, checked by the real tools: systemd-analyze and dbus-daemon.
 
-Needs `systemd-analyze` and `dbus-daemon` (Debian packages systemd, dbus); each test starts what it
-uses itself.
+Needs `systemd-analyze`, `dbus-daemon` and `desktop-file-validate` (Debian packages systemd, dbus,
+desktop-file-utils) and readaloud installed in this environment; each test starts what it uses itself.
 """
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ import pytest
 from readaloud.service_install import BUS_NAME, InstallPaths, install, render_systemd_unit
 
 VENV_SCRIPT = Path(sys.executable).parent / "readaloud"
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("systemd-analyze") is None or shutil.which("dbus-daemon") is None,
-    reason="needs systemd-analyze and dbus-daemon (apt install systemd dbus)",
-)
 
 
 def verify(unit: Path) -> subprocess.CompletedProcess[str]:
@@ -63,7 +58,6 @@ def make_executable(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.skipif(not VENV_SCRIPT.exists(), reason="readaloud is not installed in this environment")
 def test_installed_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     paths = install_into(tmp_path, [str(VENV_SCRIPT)])
     result = verify(paths.unit)
@@ -81,6 +75,15 @@ def test_unit_for_python_dash_m_passes_verify(tmp_path: Path) -> None:
     paths = install_into(tmp_path, [sys.executable, "-m", "readaloud"])
     result = verify(paths.unit)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_autostart_entry_is_a_valid_desktop_file(tmp_path: Path) -> None:
+    exe = make_executable(tmp_path / "my apps" / "readaloud", "#!/bin/sh\nexit 0\n")
+    paths = install_into(tmp_path, [str(exe)])
+    result = subprocess.run(
+        ["desktop-file-validate", str(paths.autostart)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 def test_verify_does_report_a_broken_unit(tmp_path: Path) -> None:
