@@ -104,8 +104,12 @@ class HotkeyListener:
     def stop(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
-            listener.stop()
-            listener.join(2.0)
+            # No join: pynput's X11 listener only notices stop() at the next input event, and its
+            # thread is a daemon thread that cannot hold up exit.
+            try:
+                listener.stop()
+            except Exception:  # the X server may already be gone (end of session)
+                log.debug("stopping the X11 key listener failed", exc_info=True)
         portal, self._portal = self._portal, None
         if portal is not None:
             try:
