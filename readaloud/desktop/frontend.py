@@ -4,6 +4,25 @@ The daemon builds a :class:`DesktopFrontend` with its actions and its loop's ``p
 reader listener, and starts/stops it. Every user action (hotkey, menu click, portal signal)
 arrives on some other thread and is handed to the daemon loop with ``post``; listener events come
 in on the daemon loop and only redraw the tray.
+
+Wiring, in ``Daemon._start_frontends`` (on the loop thread, once the Reader exists)::
+
+    settings = DesktopSettings.from_config(self.config)
+    actions = DesktopActions(
+        read_selection=self.start_read_selection, toggle_pause=reader.toggle, stop=reader.stop,
+        skip=reader.skip, back=reader.back, set_voice=reader.set_voice, set_speed=reader.set_speed,
+        quit=self.request_stop,
+    )
+    desktop = DesktopFrontend(actions, loop.call_soon_threadsafe, settings,
+                              voice=reader.voice, speed=reader.speed, state=reader.state)
+    reader.add_listener(desktop)
+    desktop.start()
+    self.notify_error = desktop.notify_error
+    self._frontends.append(desktop)
+
+and where the Reader is built, start from the remembered tray choice::
+
+    voice, speed = choices.load_choices().resolve(config.speech.voice, config.speech.speed)
 """
 
 from __future__ import annotations

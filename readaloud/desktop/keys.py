@@ -17,6 +17,12 @@ _MODIFIERS = {
     "cmd": "super", "cmd_l": "super", "cmd_r": "super", "super": "super",
 }
 _ORDER = ("ctrl", "alt", "shift", "super")
+# X keysym names of punctuation keys, which desktops' shortcut syntaxes want instead of the character.
+_PUNCTUATION = {
+    "+": "plus", "-": "minus", "=": "equal", ",": "comma", ".": "period", "/": "slash", ";": "semicolon",
+    "'": "apostrophe", "[": "bracketleft", "]": "bracketright", "\\": "backslash", "`": "grave",
+    " ": "space",
+}
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class KeyCombo:
     def label(self) -> str:
         """For people, e.g. ``Ctrl+Alt+R``."""
         names = {"ctrl": "Ctrl", "alt": "Alt", "shift": "Shift", "super": "Super"}
-        key = self._keysym()
+        key = self.key if self._is_char else self._keysym()
         return "+".join([names[m] for m in self.modifiers] + [key.upper() if len(key) == 1 else key])
 
     def kde(self) -> str:
@@ -67,7 +73,7 @@ class KeyCombo:
 
     def _keysym(self) -> str:
         if self._is_char:
-            return self.key
+            return _PUNCTUATION.get(self.key, self.key)
         if self.key[0] == "f" and self.key[1:].isdigit():
             return self.key.upper()
         return {"space": "space", "enter": "Return", "esc": "Escape", "tab": "Tab",
@@ -76,9 +82,21 @@ class KeyCombo:
                 "menu": "Menu", "scroll_lock": "Scroll_Lock"}.get(self.key, self.key)
 
 
+def _split(text: str) -> list[str]:
+    # As pynput splits: a "+" right after a separator is the plus key itself ("<ctrl>++").
+    parts: list[str] = []
+    start = 0
+    for index, char in enumerate(text):
+        if char == "+" and index != start:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
 def parse_combo(text: str, *, where: str = "hotkey") -> KeyCombo:
     """Parse pynput syntax (``<ctrl>+<alt>+r``); raises :class:`ConfigError` naming ``where``."""
-    parts = [p.strip() for p in text.strip().lower().split("+")]
+    parts = _split(text.strip().lower())
     if not text.strip() or any(not p for p in parts):
         raise ConfigError(f"{where}: {text!r} is not a key combination (example: \"<ctrl>+<alt>+r\")")
     modifiers: set[str] = set()

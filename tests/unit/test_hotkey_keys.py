@@ -29,10 +29,16 @@ def test_modifier_order_and_aliases_do_not_matter() -> None:
                                                              "<Shift><Super>F9")
 
 
+def test_the_plus_key_itself() -> None:
+    combo = parse_combo("<ctrl>++")
+    assert (combo.key, combo.pynput(), combo.portal(), combo.gtk()) == ("+", "<ctrl>++", "CTRL+plus",
+                                                                        "<Control>plus")
+
+
 @pytest.mark.parametrize(
     ("text", "complaint"),
     [("r", "add a modifier"), ("<ctrl>+<alt>", "exactly one"), ("<ctrl>+ab", "neither"), ("", "not a key"),
-     ("<ctrl>++r", "not a key")],
+     ("<ctrl>+r+", "not a key")],
 )
 def test_bad_hotkeys_are_config_errors_naming_the_key(text: str, complaint: str) -> None:
     with pytest.raises(ConfigError, match=complaint) as caught:
