@@ -146,10 +146,18 @@ def build_speech(config: Config) -> KokoroSynthesizer:
     return synthesizer
 
 
-def build_sink(config: Config) -> Sink:
+def build_sink(config: Config, on_error: Callable[[str], None]) -> Sink:
+    """The audio output; a missing device is reported but does not stop the daemon (requests then
+    fail with ``NoAudioDevice`` until the device appears)."""
+    from readaloud.errors import AudioDeviceError
     from readaloud.playback.sink import SoundDeviceSink
 
-    return SoundDeviceSink(config.playback.device)
+    sink = SoundDeviceSink(config.playback.device, on_error=on_error)
+    try:
+        sink.check()
+    except AudioDeviceError as error:
+        log.warning("%s", error)
+    return sink
 
 
 class Daemon:
@@ -236,11 +244,16 @@ class Daemon:
 
     async def _load(self) -> bool:
         """Build speech and audio output off the loop; False if asked to stop meanwhile."""
+        from readaloud.errors import AudioDeviceError
+
         loop = asyncio.get_running_loop()
         config = self.config
 
+        def sink_error(message: str) -> None:  # called on an audio thread
+            loop.call_soon_threadsafe(self.report, AudioDeviceError(message))
+
         def build() -> tuple[KokoroSynthesizer, Sink]:
-            return build_speech(config), build_sink(config)
+            return build_speech(config), build_sink(config, sink_error)
 
         loading = asyncio.ensure_future(in_thread(build, "readaloud-load"))
         stopping = asyncio.ensure_future(self._stopping.wait())
@@ -357,11 +370,7 @@ class Daemon:
             if "speech.speed" in changed:
                 reader.set_speed(new.speech.speed)
             if "playback.sentence_pause" in changed:
-                set_pause = getattr(reader, "set_sentence_pause", None)
-                if set_pause is not None:
-                    set_pause(new.playback.sentence_pause)
-                else:
-                    log.warning("playback.sentence_pause applies after a restart")
+                reader.set_sentence_pause(new.playback.sentence_pause)
         if self._synthesizer is not None and any(
             key == "pronunciations" or key.startswith("text.") for key in changed
         ):

@@ -61,6 +61,11 @@ def say_via_daemon(args: argparse.Namespace, env: Environment) -> int:
 
     if args.speed is not None and not math.isfinite(args.speed):
         raise UsageError("speed must be a number from 0.5 to 2.0")
+    reconfigure = getattr(env.stdin, "reconfigure", None)
+    if reconfigure is not None:
+        # Bytes on standard input that are not UTF-8 become lone surrogates, which clean_text
+        # replaces with a warning, instead of failing the whole request with a traceback.
+        reconfigure(errors="surrogateescape")
     text = clean_text(read_text(args, env), env.stderr)
     if not text.strip():
         raise UsageError("nothing to say: the text is empty")
