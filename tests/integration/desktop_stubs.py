@@ -90,7 +90,9 @@ class Watcher(ServiceInterface):
 class StubDesktop:
     """Runs the stubs on a private loop; ``sni_items`` maps registering connection → object path."""
 
-    def __init__(self, *, notifications: bool = True, watcher: bool = False, portal: bool = False) -> None:
+    def __init__(self, *, notifications: bool = True, watcher: bool = False, portal: bool = False,
+                 bus_address: str | None = None) -> None:
+        self._address = bus_address
         self._want = {"notifications": notifications, "watcher": watcher, "portal": portal}
         self.notifications = Notifications()
         self.watcher = Watcher()
@@ -117,7 +119,7 @@ class StubDesktop:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     async def _start(self) -> None:
-        bus = self._bus = await MessageBus().connect()
+        bus = self._bus = await MessageBus(bus_address=self._address).connect()
         bus.add_message_handler(self._observe)
         if self._want["notifications"]:
             bus.export("/org/freedesktop/Notifications", self.notifications)

@@ -1,0 +1,121 @@
+# ruff: noqa: F811  (pytest fixtures imported from other modules share their parameters' names)
+"""End to end through the real daemon and model: highlight → hotkey → speech heard at the null sink
+(checked with Whisper), and tray clicks that change the daemon's Voice and Speed and survive a restart.
+
+Fixtures start everything: a private bus and PulseAudio null sink (daemon_fixtures), an Xvfb, a stub
+StatusNotifierWatcher and notification server on that bus, and ``readaloud daemon``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
+    Bus,
+    DaemonProcess,
+    Recorder,
+    Services,
+    recorder,
+    services,
+    start_daemon,
+    stop_daemon,
+)
+from tests.integration.desktop_stubs import StubDesktop, wait_for
+from tests.integration.test_desktop import SniMenu, xserver  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.desktop, pytest.mark.model, pytest.mark.audio]
+
+SENTENCE = "The quick brown fox jumps over the lazy dog."
+
+
+@dataclass
+class Desktop:
+    services: Services
+    stubs: StubDesktop
+    daemon: DaemonProcess
+
+    def run(self, *argv: str, input: bytes | None = None) -> None:
+        subprocess.run(list(argv), input=input, env=self.services.env, check=True, timeout=20,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sni(self) -> SniMenu:
+        assert wait_for(lambda: self.stubs.sni_items, 30), f"no tray icon; daemon log:\n{self.daemon.log()}"
+        owner, path = self.stubs.sni_items[-1]
+        return SniMenu(owner, path)
+
+    def prop(self, name: str) -> Any:
+        bus = Bus(self.services.env["DBUS_SESSION_BUS_ADDRESS"])
+        try:
+            reply = bus.call("Get", "ss", ["io.github.readaloud.ReadAloud1", name],
+                             interface="org.freedesktop.DBus.Properties")
+            return reply.body[0].value
+        finally:
+            bus.close()
+
+
+@pytest.fixture(scope="module")
+def desktop(services: Services, recorder: Recorder, xserver: str) -> Iterator[Desktop]:
+    env = dict(services.env, DISPLAY=xserver, NO_AT_BRIDGE="1")
+    with StubDesktop(watcher=True, bus_address=env["DBUS_SESSION_BUS_ADDRESS"]) as stubs:
+        desktop_services = Services(env, services.root)
+        daemon = start_daemon(desktop_services)
+        state = Desktop(desktop_services, stubs, daemon)
+        yield state
+        stop_daemon(state.daemon)
+
+
+@pytest.fixture
+def on_private_bus(desktop: Desktop, monkeypatch: pytest.MonkeyPatch) -> Desktop:
+    """SniMenu talks to the session bus of this process: point it at the daemon's."""
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.services.env["DBUS_SESSION_BUS_ADDRESS"])
+    monkeypatch.setenv("DISPLAY", desktop.services.env["DISPLAY"])
+    return desktop
+
+
+def test_hotkey_speaks_the_highlighted_text(desktop: Desktop, recorder: Recorder) -> None:
+    from tests.speech_check import transcribe, word_error_rate
+
+    desktop.run("xclip", "-selection", "primary", input=SENTENCE.encode())
+    time.sleep(0.5)  # the listener is up once the daemon answers, but let the X server settle
+    pressed = time.monotonic()
+    desktop.run("xdotool", "key", "--clearmodifiers", "ctrl+alt+r")
+    first_sound = recorder.wait_for_sound(pressed, timeout=60)
+    silent = recorder.wait_for_silence(first_sound, hold=0.6, timeout=60)
+    heard = transcribe(recorder.audio(first_sound - 0.1, silent))
+    assert word_error_rate(SENTENCE, heard) <= 0.25, heard
+    print(f"\nhotkey → first sound: {(first_sound - pressed) * 1000:.0f} ms")
+
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "readaloud", "say", SENTENCE], env=desktop.services.env,
+                   check=True, timeout=60, capture_output=True)
+    say_sound = recorder.wait_for_sound(started, timeout=60)
+    recorder.wait_for_silence(say_sound, hold=0.6, timeout=60)
+    print(f"readaloud say → first sound: {(say_sound - started) * 1000:.0f} ms")
+
+
+def test_tray_voice_and_speed_change_the_daemon_and_survive_a_restart(on_private_bus: Desktop) -> None:
+    desktop = on_private_bus
+    sni = desktop.sni()
+    assert "Read selection" in sni.layout()
+    sni.click("Voice", "English (UK)", "Emma (UK, female)")
+    assert wait_for(lambda: desktop.prop("Voice") == "bf_emma", 15), desktop.prop("Voice")
+    sni.click("Speed", "1.25×")
+    assert wait_for(lambda: abs(desktop.prop("Speed") - 1.25) < 1e-6, 15), desktop.prop("Speed")
+    assert wait_for(lambda: "English (UK) •" in sni.layout()["Voice"]["children"], 10)
+
+    remembered = desktop.services.root / "state" / "readaloud" / "choices.json"
+    assert json.loads(remembered.read_text())["voice"] == "bf_emma"
+
+    assert stop_daemon(desktop.daemon) == 0
+    desktop.stubs.sni_items.clear()
+    desktop.daemon = start_daemon(desktop.services)
+    assert (desktop.prop("Voice"), desktop.prop("Speed")) == ("bf_emma", 1.25)
+    assert "English (UK) •" in desktop.sni().layout()["Voice"]["children"]
