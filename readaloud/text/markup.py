@@ -64,6 +64,9 @@ _INLINE_RE = re.compile(
     r"|\[(?P<text>[^\[\]\n]{1,500})\]\([^()\s]{0,2000}(?:[ \t]+\"[^\"\n]{0,200}\")?\)"
     r"|\[(?P<rtext>[^\[\]\n]{1,500})\]\[[^\[\]\n]{0,100}\]"
     r"|\[\^[^\[\]\s]{1,50}\]"
+    # Wikipedia-style citation marks: "[1]", "[12, 14]", "[citation needed]", "[a]".
+    r"|\[(?:\d{1,3}(?:[,–-] ?\d{1,3})*|[a-z]|citation needed|clarification needed"
+    r"|who\?|when\?|note \d{1,3})\]"
     r"|<(?:mailto:)?(?P<auto>(?:https?|ftp)://[^<>\s]{1,2000}|[\w.+-]{1,100}@[\w.-]{1,200})>"
     r"|(?P<ticks>`{1,3})(?P<code>[^`\n]{1,2000}?)(?P=ticks)"
 )

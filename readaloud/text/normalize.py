@@ -99,5 +99,6 @@ def normalize(
     mapped = scripts.filter_scripts(mapped, language, emoji=options.emoji)
     mapped = tidy.tidy(mapped, english=language == "en")
     mapped = protector.restore(mapped)
-    offsets = (*mapped.starts, len(text))
-    return NormalizedText(mapped.text, offsets, tuple(mapped.ends))
+    firsts, lasts = mapped.char_offsets()
+    firsts.append(len(text))
+    return NormalizedText(mapped.text, tuple(firsts), tuple(lasts))

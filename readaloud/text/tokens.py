@@ -30,14 +30,16 @@ def read_word(word: str) -> str:
     known = tables.ACRONYM_WORDS.get(word)
     if known is not None:
         return known
+    if word[0] in tables.GREEK and all(c in tables.GREEK for c in word):
+        return " ".join(tables.GREEK[c] for c in word)
     if "-" in word:
         return "-".join(read_word(part) if part else "" for part in word.split("-"))
     if len(word) > 2 and _HUMP_RE.search(word) and not _NAME_PREFIX_RE.match(word):
         parts = _CAMEL_RE.findall(word)
         if _is_identifier(word, parts):
             spoken = [read_identifier_part(part) for part in parts]
-            if word[0].islower():  # camelCase reads as plain words: "parseConfigFile" → "parse config file"
-                spoken = [w.lower() if w[:1].isupper() and w[1:].islower() else w for w in spoken]
+            # Identifiers read as plain words: "parseConfigFile" → "parse config file".
+            spoken = [w.lower() if w[:1].isupper() and w[1:].islower() else w for w in spoken]
             return " ".join(spoken)
     return word
 
@@ -242,7 +244,7 @@ def read_domain(host: str) -> str:
         if i == len(labels) - 1 and label in tables.TLDS and len(labels) > 1:
             words.append(tables.TLDS[label])
         else:
-            words.append(read_piece(label))
+            words.append("-".join(read_piece(part) for part in label.split("-") if part))
     return " dot ".join(w for w in words if w)
 
 

@@ -52,7 +52,9 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_TRIGGER_RE = re.compile(rf"[^\sa-z,;'\"()!?\-{PLACEHOLDER_CLASS}]|(?<![a-z])-|-(?![a-z])")
+_TRIGGER_RE = re.compile(
+    rf"[^\sa-z,;'\"()!?\-{PLACEHOLDER_CLASS}]|(?<![a-z])-|-(?![a-z])|\b(?:vs|aka|approx|etc)\b"
+)
 _SPACE_RE = re.compile(r"\s")
 _FAST_RE = re.compile(r"[(\"']*([A-Za-z][a-z]*(?:'[a-z]+)?)([.,;:!?\"')]*)")
 _PREV_WORD_RE = re.compile(r"([A-Za-z]+)[^A-Za-z\n]{0,3}$")
@@ -62,7 +64,7 @@ _PIECE_RE = re.compile(
     rf"(?P<special>[{_NUMERIC_SYMBOLS}])|(?P<word>[^\W\d_{_NUMERIC_SYMBOLS}]+(?:['-][^\W\d_{_NUMERIC_SYMBOLS}]+)*)|(?P<num>\d+(?:[.,]\d+)*)|(?P<ph>[{PLACEHOLDER_CLASS}])|(?P<sym>.)",
     re.DOTALL,
 )
-_OPENERS = "(\"'[{"
+_OPENERS = "(\"'"
 _CLOSERS = ".,;:!?…)\"']}"
 
 
@@ -173,7 +175,10 @@ class Reader:
         word, tail = fast.group(1), fast.group(2)
         text = self.text
         if tail.startswith(".") and (
-            word.lower() in tables.DOTTED or word in tables.TITLES or word in tables.AFTER_NAME
+            word.lower() in tables.DOTTED
+            or word in tables.TITLES
+            or word in tables.AFTER_NAME
+            or word == "al"
         ):
             return True
         if not tail and (word in tables.TITLES or word.lower() in tables.BARE):
@@ -291,6 +296,8 @@ class Reader:
         if sym == "=":
             return "equals" if left or right else ""
         if sym in "<>":
+            if next_digit or (last and right_digit):
+                return "less than" if sym == "<" else "more than"
             return tables.SYMBOLS[sym] if first and last and left and right else ""
         if sym == "&":
             return "and"
@@ -326,21 +333,30 @@ def _rules_for(first: str, second: str) -> tuple[Rule, ...]:
         return _NUMBER_RULES
     if first.isalpha():
         return _WORD_RULES
+    if first in "-\u2212" and second in "$€£¥₹₩₽₿":
+        return _NEGATIVE_MONEY_RULES
     if first == "-" or first == "\u2212":
         return _DASH_RULES
     return _SYMBOL_RULES
 
 
 # --- number rules -------------------------------------------------------------------------------------
+# Words that often follow a year ("1999 was"), unlike nouns that follow a quantity ("1500 people").
+_AFTER_YEAR = _wordset(
+    """was were is saw brought marked and or to when with the a an in on at for as will had has began
+    ended started became until through onwards onward edition season election census model"""
+)
+
+
 def _year_or_number(reader: Reader, num: str, start: int, end: int) -> str:
     value = int(num)
     prev = reader.prev_word(start).lower()
     nxt = reader.next_word(end)
     if nxt in tables.YEAR_SUFFIX or prev in tables.YEAR_CONTEXT:
         return numbers.year(value, british=reader.british)
-    if nxt.islower() and len(nxt) > 2 and nxt.endswith("s"):
+    if nxt.islower() and nxt not in _AFTER_YEAR:
         return numbers.cardinal(num, british=reader.british)
-    if 1100 <= value <= 2099:
+    if 1000 <= value <= 2099:
         return numbers.year(value, british=reader.british)
     return numbers.cardinal(num, british=reader.british)
 
@@ -360,7 +376,7 @@ def _iso_date(reader: Reader, m: re.Match[str]) -> str | None:
     return words
 
 
-@_rule("numeric-date", r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\w/.]|\.\d)")
+@_rule("numeric-date", r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\w/]|\.\d)")
 def _numeric_date(reader: Reader, m: re.Match[str]) -> str | None:
     a, b = int(m["a"]), int(m["b"])
     y = int(m["y"])
@@ -577,10 +593,12 @@ def _read_version(version: str, pre: str | None) -> str:
 
 @_rule(
     "dimensions",
-    rf"(?P<a>{NUM})\s?[x×]\s?(?P<b>{NUM})(?:\s?[x×]\s?(?P<c>{NUM}))?"
+    rf"(?P<a>{NUM})(?P<sp>\s?)[x×]\s?(?P<b>{NUM})(?:\s?[x×]\s?(?P<c>{NUM}))?"
     r"(?:\s?(?P<unit>cm|mm|m|km|in|ft|px|\"))?(?![\w])",
 )
 def _dimensions(reader: Reader, m: re.Match[str]) -> str | None:
+    if m["sp"] and not m["unit"] and not m["c"]:
+        return None  # "2 × 3" is a product, read by the operator rules
     sides = [m["a"], m["b"]] + ([m["c"]] if m["c"] else [])
     words = " by ".join(
         numbers.year(int(s))
@@ -699,11 +717,15 @@ def _dotted_abbreviation(reader: Reader, m: re.Match[str]) -> str | None:
     prev = reader.prev_word(start)
     spoken: str | None = None
     ends = False
-    if key in tables.TITLES and nxt[:1].isupper() and not (key in tables.AFTER_NAME and _is_name(prev)):
+    title_here = nxt[:1].isupper() and not (key in tables.AFTER_NAME and _is_name(prev))
+    if key in _ALWAYS_TITLES or (key in tables.TITLES and title_here):
         spoken = tables.TITLES[key]
     elif key in tables.AFTER_NAME and _is_name(prev):
         spoken = tables.AFTER_NAME[key]
         ends = lower in tables.CAN_END
+    elif lower == "al" and prev.lower() == "et":
+        spoken = "al"
+        ends = True
     elif lower in tables.DOTTED:
         if lower in tables.BEFORE_NUMBER and not nxt[:1].isdigit():
             return None
@@ -719,6 +741,9 @@ def _dotted_abbreviation(reader: Reader, m: re.Match[str]) -> str | None:
     if ends and reader.at_sentence_end(end):
         spoken += "."
     return spoken
+
+
+_ALWAYS_TITLES = frozenset({"Mr", "Mrs", "Ms", "Mx", "Prof", "Messrs"})
 
 
 def _is_name(word: str) -> bool:
@@ -954,11 +979,6 @@ def _mac_chord(reader: Reader, m: re.Match[str]) -> str | None:
     return tokens.read_chord(m["c"])
 
 
-@_rule("citation", r"\[(?:\d+(?:[,–-]\s?\d+)*|citation needed|note \d+|[a-z])\]")
-def _citation(reader: Reader, m: re.Match[str]) -> str | None:
-    return ""
-
-
 @_rule("arrow", r"(?:->|=>|-->|==>)(?![>=])")
 def _arrow(reader: Reader, m: re.Match[str]) -> str | None:
     return "to"
@@ -1051,6 +1071,7 @@ _NUMBER_RULES = _pick(
     "number-letters",
 )
 _CURRENCY_RULES = _pick("currency-before")
+_NEGATIVE_MONEY_RULES = _pick("currency-sign")
 _WORD_RULES = _pick(
     "url",
     "email",
@@ -1079,7 +1100,7 @@ _SYMBOL_RULES = _pick(
     "dash",
     "control-caret",
     "mac-chord",
-    "citation",
+    "dotted-name",
     "arrow",
     "operator",
     "hashtag",
