@@ -91,8 +91,9 @@ def main() -> None:
                                 f"--address=unix:dir={root}"], stdout=subprocess.PIPE, text=True)
         procs.append(bus)
         assert bus.stdout is not None
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        xvfb = subprocess.Popen(
+            ["Xvfb", "-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         procs.append(xvfb)
         assert xvfb.stdout is not None
         env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "PULSE_SERVER")}
@@ -129,7 +130,8 @@ def main() -> None:
             heard = monitor.first_sound(started)
             say.append((heard - started) * 1000)
             monitor.silence(heard)
-        print(f"| path ({len(args.text.split())} words, {args.rounds} rounds) | median ms | min ms | max ms |")
+        words = len(args.text.split())
+        print(f"| path ({words} words, {args.rounds} rounds) | median ms | min ms | max ms |")
         print("| --- | ---: | ---: | ---: |")
         for name, samples in (("highlight → hotkey → first sound", hotkey),
                               ("`readaloud say` → first sound", say)):
