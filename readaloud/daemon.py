@@ -8,7 +8,7 @@ SIGHUP and the D-Bus ``Reload()`` method re-read the config; voice, speed, text 
 pronunciations apply live.
 
 Threads, one rule: only the asyncio loop thread (this module's) calls the Reader. Other threads
-(tray, hotkey, synthesis) hand work over with ``loop.call_soon_threadsafe`` (see :class:`Controls`).
+(tray, hotkey, synthesis) hand work over with ``loop.call_soon_threadsafe``.
 """
 
 from __future__ import annotations
@@ -60,49 +60,13 @@ class Frontend(Protocol):
     def stop(self) -> None: ...
 
 
-class Controls:
-    """What frontends may do, callable from any thread: each call hops onto the daemon's loop."""
+def poster(loop: asyncio.AbstractEventLoop) -> Callable[[Callable[[], None]], None]:
+    """``post(fn)``: run ``fn`` soon on ``loop``'s thread; callable from any thread."""
 
-    def __init__(self, daemon: Daemon, loop: asyncio.AbstractEventLoop) -> None:
-        self._daemon = daemon
-        self._loop = loop
+    def post(fn: Callable[[], None]) -> None:
+        loop.call_soon_threadsafe(fn)
 
-    def _post(self, fn: Callable[[], Any]) -> None:
-        def guarded() -> None:
-            try:
-                fn()
-            except ReadaloudError as error:
-                self._daemon.report(error)
-
-        self._loop.call_soon_threadsafe(guarded)
-
-    def read_selection(self, source: str = "") -> None:
-        self._loop.call_soon_threadsafe(self._daemon.start_read_selection, source)
-
-    def toggle(self) -> None:
-        self._post(lambda: self._daemon.reader.toggle())
-
-    def stop(self) -> None:
-        self._post(lambda: self._daemon.reader.stop())
-
-    def skip(self) -> None:
-        self._post(lambda: self._daemon.reader.skip())
-
-    def back(self) -> None:
-        self._post(lambda: self._daemon.reader.back())
-
-    def set_voice(self, name: str) -> None:
-        self._post(lambda: self._daemon.reader.set_voice(name))
-
-    def set_speed(self, speed: float) -> None:
-        self._post(lambda: self._daemon.reader.set_speed(speed))
-
-    def add_listener(self, listener: Any) -> None:
-        """Reader events, delivered on the loop thread (hop to your own thread if you need to)."""
-        self._post(lambda: self._daemon.reader.add_listener(listener))
-
-    def quit(self) -> None:
-        self._loop.call_soon_threadsafe(self._daemon.request_stop)
+    return post
 
 
 async def in_thread(fn: Callable[[], T], name: str) -> T:
@@ -130,7 +94,18 @@ async def in_thread(fn: Callable[[], T], name: str) -> T:
     return await future
 
 
-def build_speech(config: Config) -> KokoroSynthesizer:
+def remembered_voice_and_speed(config: Config) -> tuple[str, float]:
+    """The config's voice and speed, unless the tray remembered a choice made over them."""
+    try:
+        from readaloud.desktop.choices import load_choices
+
+        return load_choices().resolve(config.speech.voice, config.speech.speed)
+    except Exception as error:  # a broken choices file must not stop the daemon
+        log.warning("ignoring remembered voice and speed: %s", error)
+        return config.speech.voice, config.speech.speed
+
+
+def build_speech(config: Config, voice: str, speed: float) -> KokoroSynthesizer:
     """Load the model and the configured voice, then synthesize once so the first request is warm."""
     from readaloud.speech.synthesizer import build_synthesizer
 
@@ -138,8 +113,7 @@ def build_speech(config: Config) -> KokoroSynthesizer:
     synthesizer = build_synthesizer(config)
     loaded = time.monotonic()
     for sentence in synthesizer.sentences(WARM_UP_TEXT)[:1]:
-        for _audio in synthesizer.synthesize(sentence, config.speech.voice, config.speech.speed,
-                                             first_clause=True):
+        for _audio in synthesizer.synthesize(sentence, voice, speed, first_clause=True):
             pass
     log.info("model loaded in %.1f s, warm-up synthesis %.1f s", loaded - started,
              time.monotonic() - loaded)
@@ -244,7 +218,7 @@ class Daemon:
 
     async def _load(self) -> bool:
         """Build speech and audio output off the loop; False if asked to stop meanwhile."""
-        from readaloud.errors import AudioDeviceError
+        from readaloud.errors import AudioDeviceError, EngineError
 
         loop = asyncio.get_running_loop()
         config = self.config
@@ -252,8 +226,19 @@ class Daemon:
         def sink_error(message: str) -> None:  # called on an audio thread
             loop.call_soon_threadsafe(self.report, AudioDeviceError(message))
 
+        voice, speed = remembered_voice_and_speed(config)
+
         def build() -> tuple[KokoroSynthesizer, Sink]:
-            return build_speech(config), build_sink(config, sink_error)
+            try:
+                return build_speech(config, voice, speed), build_sink(config, sink_error)
+            except ReadaloudError:
+                raise
+            except Exception as error:
+                log.error("loading failed", exc_info=True)
+                raise EngineError(
+                    f"could not load the speech engine ({type(error).__name__}: {error}); "
+                    "'readaloud doctor' checks the installation"
+                ) from error
 
         loading = asyncio.ensure_future(in_thread(build, "readaloud-load"))
         stopping = asyncio.ensure_future(self._stopping.wait())
@@ -265,14 +250,11 @@ class Daemon:
         synthesizer, sink = loading.result()  # a ReadaloudError here ends the daemon with its message
         from readaloud.playback.player import Reader
 
-        def post(fn: Callable[[], None]) -> None:
-            loop.call_soon_threadsafe(fn)
-
         playback = config.playback
         reader = Reader(
-            synthesizer, sink, voice=config.speech.voice, speed=config.speech.speed,
+            synthesizer, sink, voice=voice, speed=speed,
             sentence_pause=playback.sentence_pause, lookahead=playback.lookahead,
-            preroll=playback.preroll, post=post,
+            preroll=playback.preroll, post=poster(loop),
         )
         self._synthesizer = synthesizer
         self._reader = reader
@@ -285,12 +267,31 @@ class Daemon:
     def _start_frontends(self, loop: asyncio.AbstractEventLoop) -> None:
         """Desktop frontends (hotkeys, tray, notifications) start here, once the Reader exists.
 
-        Each gets :class:`Controls` (thread-safe commands) and the config, and returns something
-        with ``stop()``. Set ``self.notify_error`` to show errors a user must see (nothing selected,
-        no audio device).
+        Each hands user actions to this loop and gets Reader events as a listener; a desktop that
+        lacks a piece (no display, no tray host) only loses that piece, never the daemon.
         """
-        controls = Controls(self, loop)
-        del controls  # no desktop frontend is wired yet
+        try:
+            from readaloud.desktop.frontend import DesktopActions, DesktopFrontend, DesktopSettings
+        except Exception as error:
+            log.warning("desktop integration unavailable (%s); the CLI and D-Bus still work", error)
+            return
+        reader = self.reader
+        actions = DesktopActions(
+            read_selection=self.start_read_selection, toggle_pause=reader.toggle, stop=reader.stop,
+            skip=reader.skip, back=reader.back, set_voice=reader.set_voice, set_speed=reader.set_speed,
+            quit=self.request_stop,
+        )
+        settings = DesktopSettings.from_config(self.config)
+        desktop = DesktopFrontend(actions, poster(loop), settings,
+                                  voice=reader.voice, speed=reader.speed, state=reader.state)
+        reader.add_listener(desktop)
+        try:
+            desktop.start()
+        except Exception:
+            log.warning("the desktop frontend failed to start; the CLI and D-Bus still work", exc_info=True)
+            return
+        self.notify_error = desktop.notify_error
+        self._frontends.append(desktop)
 
     def request_stop(self) -> None:
         self._stopping.set()

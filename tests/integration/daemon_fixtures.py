@@ -5,6 +5,7 @@ recorded, and ``readaloud daemon`` running the real model. Each fixture starts w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -50,8 +51,8 @@ class Services:
     root: Path
 
 
-@pytest.fixture(scope="module")
-def services() -> Iterator[Services]:
+@contextlib.contextmanager
+def private_services() -> Iterator[Services]:
     """A private D-Bus session bus and a user-mode PulseAudio whose only sink is a null sink."""
     _need("dbus-daemon", "pulseaudio", "pactl", "parec")
     root = Path(tempfile.mkdtemp(prefix="readaloud-daemon-test-"))
@@ -95,6 +96,12 @@ def services() -> Iterator[Services]:
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[Services]:
+    with private_services() as started:
+        yield started
 
 
 @dataclass
@@ -158,8 +165,9 @@ class Recorder:
         raise TimeoutError("the sink never fell silent")
 
 
-@pytest.fixture(scope="module")
-def recorder(services: Services) -> Iterator[Recorder]:
+@contextlib.contextmanager
+def recording(services: Services) -> Iterator[Recorder]:
+    """Record the null sink's monitor for as long as the block runs."""
     process = subprocess.Popen(
         ["parec", "-d", f"{SINK}.monitor", "--raw", f"--rate={RATE}", "--channels=1", "--format=s16le",
          "--latency-msec=10"],
@@ -169,9 +177,17 @@ def recorder(services: Services) -> Iterator[Recorder]:
     thread = threading.Thread(target=rec._pump, daemon=True)
     thread.start()
     _wait(lambda: bool(rec.chunks), 10, "the sink monitor")
-    yield rec
-    process.terminate()
-    process.wait(5)
+    try:
+        yield rec
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def recorder(services: Services) -> Iterator[Recorder]:
+    with recording(services) as rec:
+        yield rec
 
 
 def readaloud(services: Services, *args: str, input: bytes | None = None,

@@ -1,0 +1,154 @@
+"""Daemon benchmark: shell command → effect at the sink, `status` wall time, idle CPU and memory.
+
+Starts its own private session bus and PulseAudio null sink, runs ``readaloud daemon`` with the real
+model, and records the sink's monitor with parec (what a user would hear). Every latency includes
+the CLI's own start-up, as when a user runs the command from a shell or a desktop shortcut, plus
+the recorder's pipe latency (10–36 ms measured here).
+
+    .venv/bin/python bench/daemon.py [--repeat 5] [--idle-seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.integration.daemon_fixtures import (  # noqa: E402
+    DaemonProcess,
+    Recorder,
+    Services,
+    private_services,
+    readaloud,
+    recording,
+    start_daemon,
+    stop_daemon,
+)
+
+TEXT = " ".join(
+    [
+        "The old lighthouse stood at the edge of the cliff for more than a century.",
+        "Every night its lamp turned slowly, sweeping light across the dark water.",
+        "Sailors far out at sea looked for it and knew that they were close to home.",
+        "When the storms came in winter, the keeper climbed the stairs again and again.",
+        "He cleaned the glass, trimmed the wick, and wrote everything in his heavy book.",
+    ]
+    * 4
+)
+QUIET_HOLD = 0.5  # silence longer than any pause inside speech (sentence pause is 0.25 s)
+
+
+def cli(services: Services, *args: str) -> float:
+    """Run ``readaloud ARGS`` and return when it was started (monotonic)."""
+    started = time.monotonic()
+    result = readaloud(services, *args)
+    if result.returncode != 0:
+        raise RuntimeError(f"readaloud {' '.join(args)} failed: {result.stderr.decode()}")
+    return started
+
+
+def speak(services: Services, recorder: Recorder) -> None:
+    started = cli(services, "say", TEXT)
+    recorder.wait_for_sound(started, timeout=60)
+    time.sleep(1.0)  # well into speech
+
+
+def transport_latencies(services: Services, recorder: Recorder, repeat: int) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {"pause": [], "resume": [], "stop": []}
+    for _ in range(repeat):
+        speak(services, recorder)
+        invoked = cli(services, "pause")
+        results["pause"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+        time.sleep(0.5)
+        invoked = cli(services, "resume")
+        results["resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
+        time.sleep(1.0)
+        invoked = cli(services, "stop")
+        results["stop"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+        time.sleep(0.5)
+    return results
+
+
+def status_times(services: Services, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.monotonic()
+        result = readaloud(services, "status")
+        times.append(time.monotonic() - started)
+        assert result.returncode == 0, result.stderr
+    return times
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime are fields 14 and 15 of stat(5); after the ')' they are at index 11 and 12.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def idle_cpu(daemon: DaemonProcess, seconds: float) -> float:
+    """Percent of one core used over ``seconds`` while idle."""
+    pid = daemon.process.pid
+    before, started = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return 100 * (cpu_seconds(pid) - before) / (time.monotonic() - started)
+
+
+def row(name: str, values: list[float], unit: str, scale: float = 1.0, target: str = "") -> str:
+    median = statistics.median(values) * scale
+    worst = max(values) * scale
+    return f"| {name} | {median:.0f} {unit} | {worst:.0f} {unit} | {len(values)} | {target} |"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
+    args = parser.parse_args()
+
+    with private_services() as services, recording(services) as recorder:
+        load_started = time.monotonic()
+        daemon = start_daemon(services)
+        load_seconds = time.monotonic() - load_started
+        try:
+            rss_loaded = rss_mib(daemon.process.pid)
+            latencies = transport_latencies(services, recorder, args.repeat)
+            rss_after_speech = rss_mib(daemon.process.pid)
+            status = status_times(services, max(10, args.repeat))
+            # Let a synthesis call that was in flight at the last stop finish, and the audio stream
+            # close after its linger time, before measuring idle.
+            time.sleep(10.0)
+            idle = idle_cpu(daemon, args.idle_seconds)
+            rss_idle = rss_mib(daemon.process.pid)
+        finally:
+            stop_daemon(daemon)
+
+    print(f"\nreadaloud daemon bench ({os.cpu_count()} CPUs, {args.repeat} runs; "
+          "latencies include CLI start-up)\n")
+    print("| measure | median | worst | runs | target |")
+    print("| --- | --- | --- | --- | --- |")
+    print(row("`readaloud pause` → silence at the sink", latencies["pause"], "ms", 1000, "< 300 ms"))
+    print(row("`readaloud resume` → sound at the sink", latencies["resume"], "ms", 1000, "< 300 ms"))
+    print(row("`readaloud stop` → silence at the sink", latencies["stop"], "ms", 1000, "< 300 ms"))
+    print(row("`readaloud status` wall time", status, "ms", 1000, "< 500 ms"))
+    print(f"| daemon start → ready (model load + warm-up) | {load_seconds:.1f} s | | 1 | |")
+    print(f"| idle daemon CPU over {args.idle_seconds:.0f} s | {idle:.2f} % of one core | | 1 | < 1 % |")
+    print(f"| daemon RSS: ready / after speech / idle | {rss_loaded:.0f} / {rss_after_speech:.0f} / "
+          f"{rss_idle:.0f} MiB | | | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
