@@ -216,8 +216,9 @@ class Systemctl:
     def checked(self, *args: str) -> None:
         result = self.call(*args)
         if result.returncode != 0:
-            detail = (result.stderr or result.stdout).strip().splitlines()
-            reason = f": {detail[-1]}" if detail else ""
+            # systemctl explains over several lines ("Job ... failed", "See journalctl ..."): keep one.
+            detail = " ".join(line.strip() for line in (result.stderr or result.stdout).splitlines())
+            reason = f": {detail.strip()}" if detail.strip() else ""
             raise ReadaloudError(
                 f"`systemctl --user {' '.join(args)}` failed{reason}; run it yourself to see the full error"
             )
