@@ -26,6 +26,7 @@ RATE = 24000
 SINK = "readaloud_test"
 SOUND_RMS = 0.01  # speech from Kokoro sits far above this; the null sink's silence is exactly 0
 REPO = Path(__file__).resolve().parents[2]
+BASE_CONFIG = "[tray]\nenabled = false\n"
 
 
 def _need(*tools: str) -> None:
@@ -53,43 +54,60 @@ class Services:
 
 @contextlib.contextmanager
 def private_services() -> Iterator[Services]:
-    """A private D-Bus session bus and a user-mode PulseAudio whose only sink is a null sink."""
-    _need("dbus-daemon", "pulseaudio", "pactl", "parec")
+    """A private session bus, an Xvfb display, and a user-mode PulseAudio whose only sink is a null sink."""
+    _need("dbus-daemon", "pulseaudio", "pactl", "parec", "Xvfb", "xclip")
     root = Path(tempfile.mkdtemp(prefix="readaloud-daemon-test-"))
     runtime = root / "run"
     runtime.mkdir(mode=0o700)
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={root}"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert bus.stdout is not None
-    address = bus.stdout.readline().strip()
-    env = {
-        key: value for key, value in os.environ.items()
-        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "PULSE_SERVER", "DBUS_SESSION_BUS_ADDRESS")
-    }
-    env.update(
-        DBUS_SESSION_BUS_ADDRESS=address,
-        XDG_RUNTIME_DIR=str(runtime),
-        PULSE_SERVER=f"unix:{runtime}/pulse/native",
-        XDG_CONFIG_HOME=str(root / "config"),
-        XDG_STATE_HOME=str(root / "state"),
-        XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")),
-        PYTHONUNBUFFERED="1",
-    )
-    pulse = subprocess.Popen(
-        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
-         "--disable-shm=yes", "-L", "module-native-protocol-unix",
-         "-L", f"module-null-sink sink_name={SINK} sink_properties=device.description=ReadAloudTest"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(root / "pulse.log", "wb"),  # noqa: SIM115
-    )
+    processes: list[subprocess.Popen[Any]] = []
     try:
+        bus = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={root}"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        processes.append(bus)
+        assert bus.stdout is not None
+        address = bus.stdout.readline().strip()
+        env = {
+            key: value for key, value in os.environ.items()
+            if key not in ("DISPLAY", "WAYLAND_DISPLAY", "PULSE_SERVER", "DBUS_SESSION_BUS_ADDRESS")
+        }
+        env.update(
+            DBUS_SESSION_BUS_ADDRESS=address,
+            XDG_RUNTIME_DIR=str(runtime),
+            XDG_SESSION_TYPE="x11",
+            PULSE_SERVER=f"unix:{runtime}/pulse/native",
+            XDG_CONFIG_HOME=str(root / "config"),
+            XDG_STATE_HOME=str(root / "state"),
+            XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")),
+            PYTHONUNBUFFERED="1",
+        )
+        # An X server for the selection (xclip) and the hotkey listener; no tray host, so the tray
+        # is off in the config (its own tests cover it).
+        read_end, write_end = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24",
+                                 "-nolisten", "tcp"], pass_fds=(write_end,),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(xvfb)
+        os.close(write_end)
+        with os.fdopen(read_end) as display:
+            env["DISPLAY"] = ":" + display.readline().strip()
+        config = root / "config" / "readaloud" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(BASE_CONFIG)
+        with open(root / "pulse.log", "wb") as pulse_log:
+            processes.append(subprocess.Popen(
+                ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+                 "--disable-shm=yes", "-L", "module-native-protocol-unix",
+                 "-L", f"module-null-sink sink_name={SINK} sink_properties=device.description=ReadAloudTest"],
+                env=env, stdout=subprocess.DEVNULL, stderr=pulse_log,
+            ))
         _wait(lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
               15, "PulseAudio")
         subprocess.run(["pactl", "set-default-sink", SINK], env=env, check=True, capture_output=True)
         yield Services(env, root)
     finally:
-        for process in (pulse, bus):
+        for process in reversed(processes):
             process.terminate()
             try:
                 process.wait(5)

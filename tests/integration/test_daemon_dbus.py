@@ -403,6 +403,75 @@ def test_bad_input_over_the_cli_gets_errors_and_the_daemon_keeps_serving(
     assert_still_serving(services, daemon)
 
 
+# -- selection and config reload ----------------------------------------------------------------------
+
+
+def _select(services: Services, text: str, selection: str) -> None:
+    """Own an X selection with ``text`` (xclip serves it in the background until replaced)."""
+    import subprocess
+
+    subprocess.run(["xclip", "-selection", selection], input=text.encode(), env=services.env,
+                   check=True, timeout=10)
+
+
+def test_read_selection_reads_primary_or_clipboard(
+    services: Services, daemon: DaemonProcess, recorder: Recorder, bus: Bus
+) -> None:
+    watch_all(bus)
+    assert readaloud(services, "stop").returncode == 0
+    _select(services, "Highlighted words are read aloud.", "primary")
+    t0 = time.monotonic()
+    result = readaloud(services, "read-selection")
+    assert result.returncode == 0, result.stderr
+    _, started = bus.wait_signal("SentenceStarted", since=t0)
+    assert "Highlighted words" in started[2]
+    recorder.wait_for_sound(t0)
+    bus.wait_signal("StateChanged", lambda body: body[0] == "idle", since=t0, timeout=60)
+
+    _select(services, "Copied to the clipboard.", "clipboard")
+    t1 = time.monotonic()
+    assert readaloud(services, "read-selection", "--clipboard").returncode == 0
+    _, started = bus.wait_signal("SentenceStarted", since=t1)
+    assert "clipboard" in started[2]
+    bus.wait_signal("StateChanged", lambda body: body[0] == "idle", since=t1, timeout=60)
+
+    _select(services, "", "primary")
+    _select(services, "", "clipboard")
+    nothing = readaloud(services, "read-selection")
+    assert nothing.returncode == 1
+    assert b"nothing selected" in nothing.stderr.lower()
+    assert_still_serving(services, daemon)
+
+
+def test_reload_applies_voice_and_speed_and_rejects_a_bad_config(
+    services: Services, daemon: DaemonProcess, bus: Bus
+) -> None:
+    config = Path(services.env["XDG_CONFIG_HOME"]) / "readaloud" / "config.toml"
+    base = config.read_text()
+    try:
+        config.write_text(base + '[speech]\nvoice = "bf_emma"\nspeed = 1.25\n')
+        assert bus.call("Reload").message_type == MessageType.METHOD_RETURN
+        assert (get(bus, "Voice"), get(bus, "Speed")) == ("bf_emma", 1.25)
+
+        config.write_text(base + "[speech]\nspeed = 9\n")
+        reply = bus.call("Reload")
+        assert reply.error_name == PREFIX + "Config"
+        assert "speech.speed" in reply.body[0]
+        assert get(bus, "Speed") == 1.25  # the old settings stay
+
+        config.write_text(base + "[speech]\nspeed = 1.5\n")
+        daemon.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while get(bus, "Speed") != 1.5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert get(bus, "Speed") == 1.5
+    finally:
+        config.write_text(base)
+        bus.call("Reload")
+    assert (get(bus, "Voice"), get(bus, "Speed")) == ("af_heart", 1.0)
+    assert_still_serving(services, daemon)
+
+
 # -- privacy, single instance, shutdown, autospawn ------------------------------------------------------
 
 
