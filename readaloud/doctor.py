@@ -420,6 +420,12 @@ def check_engine(probe: Probe) -> CheckResult:
             f"{detail}; an NVIDIA GPU is present but torch cannot use it",
             "install a CUDA build of torch (https://pytorch.org/get-started/locally/)",
         )
+    if torch is not None and torch.cuda and not kokoro:
+        return _warn(
+            "engine",
+            f"{detail}; CUDA works but the kokoro package is missing, so speech is synthesized on the CPU",
+            "`pip install 'readaloud[torch]'`",
+        )
     return _ok("engine", detail)
 
 

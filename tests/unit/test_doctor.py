@@ -454,6 +454,14 @@ def test_engine_missing_fails() -> None:
     assert doctor.check_engine(FakeProbe(providers=None, torch_facts=None)).status is Status.FAIL
 
 
+def test_cuda_without_the_kokoro_package_warns() -> None:
+    # As seen on an H200 machine with a CUDA torch but no kokoro: speech would silently run on the CPU.
+    probe = FakeProbe(torch_facts=TorchFacts("2.11.0+cu130", True, "NVIDIA H200"), modules={"misaki"})
+    result = doctor.check_engine(probe)
+    assert result.status is Status.WARN
+    assert result.fix == "`pip install 'readaloud[torch]'`"
+
+
 def test_gpu_that_torch_cannot_use_warns() -> None:
     probe = FakeProbe(tools={"xclip", "nvidia-smi"})
     result = doctor.check_engine(probe)
