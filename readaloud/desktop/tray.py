@@ -155,6 +155,9 @@ class TrayIcon:
             self._ready.set()
 
     def _run_icon(self) -> None:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            log.warning("no tray icon: no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set)")
+            return
         import gi  # noqa: F401  # PyGObject: the tray extra; ImportError is reported by _run
 
         backend, host_found = self._choose()

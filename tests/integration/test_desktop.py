@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,15 +162,26 @@ def harness(desktop_env: Path) -> Iterator[Any]:
 # -- helpers: selections, keys, dbusmenu -------------------------------------------------------------
 
 
+def _served(which: str) -> bytes | None:
+    result = subprocess.run(["xclip", "-o", "-selection", which], capture_output=True, timeout=5, check=False)
+    return result.stdout if result.returncode == 0 else None
+
+
 def _set_selection(which: str, text: str) -> None:
-    # xclip forks a child that serves the selection until another client takes it.
-    subprocess.run(["xclip", "-selection", which], input=text.encode(), check=True, timeout=5,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # xclip forks a child that serves the selection until another client takes it; the child may
+    # take ownership a moment after the parent exits, so wait until the text is really served.
+    with tempfile.TemporaryFile() as errors:  # not a pipe: xclip's child keeps its stderr open
+        result = subprocess.run(["xclip", "-selection", which], input=text.encode(), timeout=5,
+                                stdout=subprocess.DEVNULL, stderr=errors, check=False)
+        errors.seek(0)
+        assert result.returncode == 0, f"xclip failed: {errors.read().decode(errors='replace')}"
+    assert wait_for(lambda: _served(which) == text.encode(), 10), f"xclip never served {which}"
 
 
 def _clear_selections() -> None:
-    for which in ("--primary", "--clipboard"):
-        subprocess.run(["xsel", which, "--clear"], check=False, timeout=5)
+    for which in ("primary", "clipboard"):
+        subprocess.run(["xsel", f"--{which}", "--clear"], check=False, timeout=5)
+        assert wait_for(lambda w=which: _served(w) is None, 10), f"{which} still owned"
 
 
 def _press_hotkey() -> None:
@@ -313,7 +325,7 @@ def test_hotkey_with_nothing_selected_notifies(harness: Any) -> None:
         h = harness("--no-tray")
         _press_hotkey()
         notes = wait_for(lambda: stubs.notifications.received, 10)
-        assert notes, "no notification for an empty selection"
+        assert notes, f"no notification for an empty selection; frontend log:\n{h.stderr()[-3000:]}"
         assert notes[0]["summary"] == "Nothing selected"
         assert "highlight" in notes[0]["body"]
         assert h.proc.poll() is None
@@ -330,7 +342,9 @@ def test_hotkey_listener_survives_a_missing_display(harness: Any, monkeypatch: p
         assert "readaloud bind-shortcut" in notes[0]["body"]
         h.send("state speaking")  # still serving events
         assert h.close() == 0
-        assert h.stderr().count("global hotkey unavailable") == 1
+        log = h.stderr()
+        assert log.count("global hotkey unavailable") == 1
+        assert log.count("no tray icon") == 1
 
 
 def test_wayland_hotkey_through_the_global_shortcuts_portal(

@@ -84,7 +84,13 @@ def test_hotkey_speaks_the_highlighted_text(desktop: Desktop, recorder: Recorder
     from tests.speech_check import transcribe, word_error_rate
 
     desktop.run("xclip", "-selection", "primary", input=SENTENCE.encode())
-    time.sleep(0.5)  # the listener is up once the daemon answers, but let the X server settle
+
+    def served() -> bool:
+        result = subprocess.run(["xclip", "-o", "-selection", "primary"], env=desktop.services.env,
+                                capture_output=True, timeout=5, check=False)
+        return result.stdout == SENTENCE.encode()
+
+    assert wait_for(served, 5)  # xclip's child takes ownership a moment after the parent exits
     pressed = time.monotonic()
     desktop.run("xdotool", "key", "--clearmodifiers", "ctrl+alt+r")
     first_sound = recorder.wait_for_sound(pressed, timeout=60)
