@@ -28,11 +28,13 @@ class FakeSynthesizer:
     ``tone_frequency(i, v)``. With ``first_clause`` the first chunk holds the first two words and
     the rest follows in a second chunk; otherwise a sentence is one chunk. ``delay`` seconds per
     second of audio simulate synthesis time; ``gate`` (when set to an unset Event) holds every
-    chunk until the test sets it; ``fail_on`` makes a sentence raise.
+    chunk until the test sets it; ``fail_on`` makes a sentence raise; ``padding`` surrounds every
+    chunk with that much silence, as Kokoro does.
     """
 
     def __init__(self, *, word_seconds: float = 0.1, delay: float = 0.0, sample_rate: int = SAMPLE_RATE,
-                 fail_on: str | None = None) -> None:
+                 fail_on: str | None = None, padding: float = 0.0) -> None:
+        self.padding = padding
         self.sample_rate = sample_rate
         self.word_seconds = word_seconds
         self.delay = delay
@@ -75,7 +77,8 @@ class FakeSynthesizer:
             if self.delay:
                 time.sleep(self.delay * frames / self.sample_rate)
             t = np.arange(frames) / self.sample_rate
-            yield (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+            pad = np.zeros(round(self.padding * self.sample_rate), dtype=np.float32)
+            yield np.concatenate([pad, (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32), pad])
 
 
 class FakeSink:

@@ -30,6 +30,7 @@ import numpy as np
 from readaloud.errors import UsageError
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
+from readaloud.playback.trim import trim_silence
 from readaloud.speech.types import Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
@@ -643,13 +644,16 @@ class Reader:
         try:
             chunks = self._synthesizer.synthesize(tag.sentence, voice, speed, first_clause=first_clause)
             for chunk in chunks:  # synthesis runs here, outside the lock
+                audio = trim_silence(np.asarray(chunk, dtype=np.float32).reshape(-1), self._rate)
+                if len(audio) == 0:
+                    continue
                 with self._cond:
                     if not self._valid_locked(tag):
                         break  # stopped, skipped or restarted: the chunk in hand is dropped
                     if not started:
                         started = True
                         self._ring.mark(_Boundary(_Kind.START, tag))
-                    if not self._write_locked(np.asarray(chunk, dtype=np.float32).reshape(-1), tag):
+                    if not self._write_locked(audio, tag):
                         break
             else:
                 completed = True

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from readaloud.errors import UnknownVoiceError, UsageError
-from readaloud.playback import player
+from readaloud.playback import player, trim
 from readaloud.playback.player import FinishReason, Reader, State
 from tests.fakes import (
     SAMPLE_RATE,
@@ -114,6 +114,22 @@ def test_reads_every_sentence_in_order_with_the_configured_pause(rig) -> None:
     gaps = [seconds(b.start - a.end) for a, b in itertools.pairwise(runs)]
     assert gaps == pytest.approx([PAUSE, PAUSE], abs=0.001)
     assert r.reader.underruns == 0
+
+
+def test_silence_the_engine_pads_chunks_with_is_trimmed(rig) -> None:
+    r = rig(synth=FakeSynthesizer(word_seconds=0.1, padding=0.4))
+    r.reader.say(TEXT)
+    r.play_to_end()
+    segments = [(pitch, length) for pitch, length in pitch_segments(r.sink.output)]
+    while segments[0][0] == 0:
+        segments.pop(0)
+    # Inside the first sentence (first clause, then the rest): only the trim margins, no pause.
+    # Between sentences: the configured pause plus the margins, not the engine's 0.8 s.
+    margins = trim.KEEP_BEFORE + trim.KEEP_AFTER
+    assert [pitch for pitch, _ in segments[:7]] == [freq(0), 0, freq(0), 0, freq(1), 0, freq(2)]
+    assert segments[1][1] == pytest.approx(margins, abs=0.011)
+    assert segments[3][1] == pytest.approx(PAUSE + margins, abs=0.011)
+    assert segments[5][1] == pytest.approx(PAUSE + margins, abs=0.011)
 
 
 def test_events_follow_the_audio(rig) -> None:
