@@ -121,7 +121,9 @@ async def say_and_wait(client: Client, text: str, args: argparse.Namespace, stde
             if interrupted.is_set():
                 if int((await client.properties()).get("CurrentJob", 0)) == job:
                     await client.command("Stop")
-                print("readaloud: interrupted; reading stopped", file=stderr)
+                    print("readaloud: interrupted; reading stopped", file=stderr)
+                else:
+                    print(f"readaloud: interrupted; job {job} stays queued", file=stderr)
                 return 130
     finally:
         loop.remove_signal_handler(signal.SIGINT)

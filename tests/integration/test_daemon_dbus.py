@@ -314,6 +314,16 @@ def test_say_wait_reports_how_the_job_ended(services: Services, daemon: DaemonPr
     assert waiting.returncode == 1
     assert b"stopped" in stderr
 
+    # Ctrl+C in `say --wait` stops its own reading, like a foreground player.
+    since = time.monotonic()
+    waiting = subprocess.Popen([sys.executable, "-m", "readaloud", "say", "--wait", LONG],
+                               env=services.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, body = bus.wait_signal("SentenceStarted", since=since, timeout=60)
+    waiting.send_signal(signal.SIGINT)
+    _, stderr = waiting.communicate(timeout=30)
+    assert waiting.returncode == 130, stderr
+    bus.wait_signal("JobFinished", lambda finished: finished == [body[0], "stopped"], since=since)
+
 
 # -- bad input ----------------------------------------------------------------------------------------
 
