@@ -61,7 +61,7 @@ def error_from_reply(reply: Message) -> ReadaloudError:
     if name.startswith(ERROR_PREFIX):
         cls = _error_classes().get(name[len(ERROR_PREFIX):], ReadaloudError)
         return cls(text)
-    if name == "org.freedesktop.DBus.Error.ServiceUnknown":
+    if name in ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"):
         return DaemonNotRunningError(not_running_message())
     if name == "org.freedesktop.DBus.Error.NoReply":
         return ReadaloudError("the daemon did not answer in time; check it with 'readaloud doctor'")
@@ -177,10 +177,6 @@ class Client:
     async def command(self, member: str) -> None:
         """A transport command without arguments (Pause, Resume, TogglePause, Stop, Skip, Back)."""
         await self.call(member)
-
-    async def require_running(self) -> None:
-        if await self.owner() is None:
-            raise DaemonNotRunningError(not_running_message())
 
     # -- starting the daemon ------------------------------------------------------------------------
 
