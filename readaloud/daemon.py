@@ -174,12 +174,12 @@ class Daemon:
                 f"cannot connect to the D-Bus session bus ({error}); the daemon needs a desktop "
                 "session (or run it under 'dbus-run-session')"
             ) from None
-        speech = self.config.speech
+        voice, speed = remembered_voice_and_speed(self.config)
         self.service = ReadAloudService(
-            voice=speech.voice, speed=speech.speed, voices=list(VOICES),
+            voice=voice, speed=speed, voices=list(VOICES),
             max_chars=self.config.text.max_chars, read_selection=self.read_selection, reload=self.reload,
         )
-        self.mpris = MprisPlayer(voice=speech.voice, speed=speech.speed)
+        self.mpris = MprisPlayer(voice=voice, speed=speed)
         bus.export(OBJECT_PATH, self.service)
         bus.export(MPRIS_PATH, MprisRoot())
         bus.export(MPRIS_PATH, self.mpris)
@@ -189,7 +189,7 @@ class Daemon:
                 loop.add_signal_handler(signum, self.request_stop)
             loop.add_signal_handler(signal.SIGHUP, self._reload_from_signal)
             log.info("serving on the session bus; loading the model")
-            if not await self._load():
+            if not await self._load(voice, speed):
                 return 0
             self._start_frontends(loop)
             log.info("ready")
@@ -216,17 +216,15 @@ class Daemon:
         if reply not in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
             log.warning("%s is taken; media keys will not control readaloud", mpris_name)
 
-    async def _load(self) -> bool:
+    async def _load(self, voice: str, speed: float) -> bool:
         """Build speech and audio output off the loop; False if asked to stop meanwhile."""
         from readaloud.errors import AudioDeviceError, EngineError
 
         loop = asyncio.get_running_loop()
         config = self.config
 
-        def sink_error(message: str) -> None:  # called on an audio thread
-            loop.call_soon_threadsafe(self.report, AudioDeviceError(message))
-
-        voice, speed = remembered_voice_and_speed(config)
+        def sink_error(message: str) -> None:  # called on an audio thread; the sink logged it
+            loop.call_soon_threadsafe(self._notify, AudioDeviceError(message))
 
         def build() -> tuple[KokoroSynthesizer, Sink]:
             try:
@@ -315,25 +313,40 @@ class Daemon:
     def report(self, error: BaseException) -> None:
         """An error from a frontend's command: the log, and a notification where one is wired."""
         log.warning("%s", error)
+        self._notify(error)
+
+    def _notify(self, error: BaseException) -> None:
         if self.notify_error is not None:
             self.notify_error(error)
 
     def start_read_selection(self, source: str = "") -> None:
-        """Fire-and-forget form of :meth:`read_selection` for hotkey and tray (errors notify)."""
+        """Fire-and-forget form of :meth:`read_selection` for hotkey and tray."""
 
         async def run() -> None:
             try:
                 await self.read_selection(source)
             except ReadaloudError as error:
-                self.report(error)
+                log.warning("%s", error)  # the user got a notification already
 
         task = asyncio.ensure_future(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def read_selection(self, source: str = "") -> None:
-        """Read the selection aloud, following ``[hotkeys].on_read_while_speaking`` when busy."""
-        from readaloud.desktop.selection import NothingSelectedError, read_selection
+        """Read the selection aloud, following ``[hotkeys].on_read_while_speaking`` when busy.
+
+        Errors (nothing selected, no selection tool, no audio device) also go to a notification:
+        this often runs from a desktop shortcut, where nobody sees a terminal.
+        """
+        try:
+            await self._read_selection(source)
+        except ReadaloudError as error:
+            self._notify(error)
+            raise
+
+    async def _read_selection(self, source: str) -> None:
+        from readaloud.desktop.selection import read_selection
+        from readaloud.errors import TextTooLongError
 
         reader = self.reader
         policy = self.config.hotkeys.on_read_while_speaking
@@ -342,15 +355,13 @@ class Daemon:
             reader.stop()
             return
         selection = self.config.selection
-        try:
-            read = functools.partial(
-                read_selection, source or selection.source, copy_first=selection.copy_first
+        read = functools.partial(read_selection, source or selection.source, copy_first=selection.copy_first)
+        text = await in_thread(read, "readaloud-selection")
+        limit = self.config.text.max_chars
+        if len(text) > limit:
+            raise TextTooLongError(
+                f"the selection has {len(text):,} characters; the limit is {limit:,} ([text].max_chars)"
             )
-            text = await in_thread(read, "readaloud-selection")
-        except NothingSelectedError as error:
-            if self.notify_error is not None:
-                self.notify_error(error)
-            raise
         job = self.reader.say(text, queue=busy and policy == "queue")
         log.info("job %d: read the selection (%d characters)", job, len(text))
 
