@@ -45,6 +45,7 @@ from readaloud.desktop.tray_menu import TrayCommands, TrayView
 from readaloud.errors import ReadaloudError
 
 if TYPE_CHECKING:
+    from readaloud.config import Config
     from readaloud.speech.types import Sentence
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class DesktopSettings:
     config_speed: float = 1.0
 
     @classmethod
-    def from_config(cls, config: Any) -> DesktopSettings:
+    def from_config(cls, config: Config) -> DesktopSettings:
         hotkeys = config.hotkeys
         return cls(
             hotkeys={"read_selection": hotkeys.read_selection, "pause": hotkeys.pause, "stop": hotkeys.stop},

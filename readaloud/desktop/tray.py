@@ -114,7 +114,7 @@ class TrayIcon:
     def running(self) -> bool:
         return self._icon is not None and self._thread is not None and self._thread.is_alive()
 
-    def start(self, timeout: float = 10.0) -> bool:
+    def start(self, timeout: float = 5.0) -> bool:
         """Start the icon thread; True once an icon is up (visible or waiting for a tray host)."""
         if self._thread is not None:
             return self.running

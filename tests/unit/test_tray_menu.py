@@ -193,3 +193,16 @@ def test_listener_events_update_what_the_tray_shows(daemon: FakeDaemon) -> None:
     assert ui.view().error == "audio device lost"  # still shown after the failed job ends
     ui.on_state_changed("loading")
     assert ui.view().error is None  # a new job clears it
+
+
+def test_settings_come_from_the_config_file(tmp_path: Path) -> None:
+    from readaloud.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('[hotkeys]\nread_selection = "<super>+r"\npause = "<ctrl>+<alt>+p"\n'
+                    '[selection]\nsource = "clipboard"\n[tray]\nenabled = false\n'
+                    '[speech]\nvoice = "bf_emma"\nspeed = 1.25\n')
+    settings = DesktopSettings.from_config(load_config(path))
+    assert settings == DesktopSettings(
+        hotkeys={"read_selection": "<super>+r", "pause": "<ctrl>+<alt>+p", "stop": ""},
+        selection_source="clipboard", tray=False, config_voice="bf_emma", config_speed=1.25)
