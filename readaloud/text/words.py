@@ -97,6 +97,7 @@ class Reader:
         self.protector = protector
         self.british = options.language.lower() in ("en-gb", "b")
         self.editor = Editor(src)
+        self._chunk_end = 0
 
     # --- context helpers ---
     def prev_word(self, pos: int) -> str:
@@ -142,8 +143,12 @@ class Reader:
     def chunk(self, start: int) -> int:
         """Read the chunk at ``start``; returns where scanning continues (always > start)."""
         text = self.text
-        space = _SPACE_RE.search(text, start)
-        end = space.start() if space else len(text)
+        if start < self._chunk_end:
+            end = self._chunk_end  # still inside the chunk a rule partly consumed ("$1$1$1")
+        else:
+            space = _SPACE_RE.search(text, start)
+            end = space.start() if space else len(text)
+            self._chunk_end = end
         fast = _FAST_RE.fullmatch(text, start, end)
         if fast is not None and not self._needs_rules(fast, end):
             return end
@@ -886,7 +891,8 @@ def _word_slash_word(reader: Reader, m: re.Match[str]) -> str | None:
 
 @_rule(
     "dotted-name",
-    r"(?P<name>[A-Za-z0-9_-]*[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+)(?P<call>\(\))?(?![\w])",
+    # The lookahead asks for a letter without the quadratic backtracking of "X*[A-Za-z]X*".
+    r"(?P<name>(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)(?P<call>\(\))?(?![\w])",
 )
 def _dotted_name(reader: Reader, m: re.Match[str]) -> str | None:
     name = m["name"]
