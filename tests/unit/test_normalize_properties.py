@@ -4,6 +4,7 @@ G2P reads, and keeps a valid map back to the original text."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,15 +53,16 @@ def assert_valid_map(original: str, result: NormalizedText) -> None:
     assert len(result.offsets) == len(text) + 1
     assert len(result.ends) == len(text)
     assert all(0 <= o <= len(original) for o in result.offsets)
-    assert all(a <= b for a, b in zip(result.offsets, result.offsets[1:]))
-    assert all(a <= b for a, b in zip(result.ends, result.ends[1:]))
-    assert all(first <= last <= len(original) for first, last in zip(result.offsets, result.ends))
+    assert all(a <= b for a, b in pairwise(result.offsets))
+    assert all(a <= b for a, b in pairwise(result.ends))
+    pairs = zip(result.offsets, result.ends, strict=False)  # offsets has one more entry
+    assert all(first <= last <= len(original) for first, last in pairs)
 
 
 def assert_speakable_english(text: str) -> None:
     bare = _OVERRIDE.sub("x", text)
-    bad = sorted(set(bare) - set(_SAFE_ENGLISH.fullmatch(bare) and bare or ""))
-    assert _SAFE_ENGLISH.fullmatch(bare), f"unspeakable characters {bad!r} in {text!r}"
+    bad = sorted({c for c in bare if not _SAFE_ENGLISH.fullmatch(c)})
+    assert not bad, f"unspeakable characters {bad!r} in {text!r}"
 
 
 @_SETTINGS
@@ -116,7 +118,7 @@ def test_split_sentences_spans_are_trimmed_ordered_and_disjoint(text: str) -> No
         position = end
 
 
-_ADVERSARIAL_SYMBOLS = list("[]()<>*_#-.=~`|\\/&@$%^+!?:;,'\"a1 \n") + ["😀", "東", "\u200b", "…", "—"]
+_ADVERSARIAL_SYMBOLS = [*"[]()<>*_#-.=~`|\\/&@$%^+!?:;,'\"a1 \n", "😀", "東", "\u200b", "…", "—"]
 
 
 @pytest.mark.parametrize("symbol", _ADVERSARIAL_SYMBOLS, ids=lambda s: f"U+{ord(s):04X}")
