@@ -28,7 +28,7 @@ class FakeSynthesizer:
     ``tone_frequency(i, v)``. With ``first_clause`` the first chunk holds the first two words and
     the rest follows in a second chunk; otherwise a sentence is one chunk. ``delay`` seconds per
     second of audio simulate synthesis time; ``gate`` (when set to an unset Event) holds every
-    chunk until the test sets it; ``fail_on`` makes a sentence raise; ``padding`` surrounds every
+    chunk (from chunk number ``gate_from``) until the test sets it; ``fail_on`` makes a sentence raise; ``padding`` surrounds every
     chunk with that much silence, as Kokoro does.
     """
 
@@ -40,8 +40,16 @@ class FakeSynthesizer:
         self.delay = delay
         self.fail_on = fail_on
         self.gate: threading.Event | None = None
+        self.gate_from = 1  # the first chunk that waits for the gate (counting from 1)
         self.calls: list[tuple[str, str, float, bool]] = []
         self.chunks_started = 0
+        self.cancels = 0
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Abort the chunk being synthesized (optional ``Synthesizer`` capability)."""
+        self.cancels += 1
+        self._cancel.set()
 
     def sentences(self, text: str) -> list[Sentence]:
         result: list[Sentence] = []
@@ -72,8 +80,11 @@ class FakeSynthesizer:
                 raise RuntimeError("engine exploded")
             frames = round(len(piece) * self.word_seconds / speed * self.sample_rate)
             self.chunks_started += 1
-            if self.gate is not None:
-                self.gate.wait()
+            self._cancel.clear()
+            gated = self.gate is not None and self.chunks_started >= self.gate_from
+            while gated and self.gate is not None and not self.gate.wait(0.001):
+                if self._cancel.is_set():
+                    raise RuntimeError("synthesis cancelled")
             if self.delay:
                 time.sleep(self.delay * frames / self.sample_rate)
             t = np.arange(frames) / self.sample_rate

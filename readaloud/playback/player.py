@@ -292,6 +292,8 @@ class Reader:
         self._paused = False
         self._closing = False
         self._thread: threading.Thread | None = None
+        self._producing: _Tag | None = None  # the sentence being synthesized now
+        self._cancelled: _Tag | None = None  # ... and whether it was asked to stop
         self._changes = 0  # bumped on every command the synthesis thread must look at
         self._idle_at = -1  # value of _changes when the synthesis thread last found nothing to do
 
@@ -422,6 +424,10 @@ class Reader:
         """Go on to the next sentence."""
         if self._jobs:
             self._playhead.request("skip")
+            current = self._current
+            if current is not None:
+                with self._cond:
+                    self._cancel_synthesis_locked(lambda tag: tag.seq <= current.seq)
 
     def back(self) -> None:
         """Restart the current sentence, or the previous one when within its first second."""
@@ -506,10 +512,21 @@ class Reader:
         self._cond.wait(timeout)
         self._idle_at = -1
 
+    def _cancel_synthesis_locked(self, stale: Callable[[_Tag], bool]) -> None:
+        """Abort the synthesis call in progress if its sentence is ``stale`` (when the engine can)."""
+        producing = self._producing
+        if producing is None or producing is self._cancelled or not stale(producing):
+            return
+        self._cancelled = producing
+        cancel = getattr(self._synthesizer, "cancel", None)
+        if cancel is not None:
+            cancel()
+
     def _restart_locked(self, cursor: tuple[int, int], *, grace_seq: int) -> None:
         """New epoch: old audio is skipped, old synthesis dropped; produce from ``cursor``."""
         self._epoch += 1
         self._grace_seq = grace_seq
+        self._cancel_synthesis_locked(lambda tag: tag.seq != grace_seq)
         self._epoch_start = self._ring.written
         self._cursor = cursor
         self._first_clause_next = True
@@ -607,7 +624,7 @@ class Reader:
 
     def _valid_locked(self, tag: _Tag) -> bool:
         current = tag.epoch == self._epoch or tag.seq == self._grace_seq
-        return current and tag.seq > self._playhead.skip_through
+        return current and tag is not self._cancelled and tag.seq > self._playhead.skip_through
 
     def _produce(self) -> None:
         while True:
@@ -624,6 +641,7 @@ class Reader:
                 self._cursor = (job.id, index + 1)
                 sentence = job.sentences[min(index, len(job.sentences) - 1)]
                 tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
+                self._producing = tag
                 voice, speed = job.voice, job.speed
                 first_clause, self._first_clause_next = self._first_clause_next or index == 0, False
                 if index == len(job.sentences):
@@ -658,20 +676,25 @@ class Reader:
             else:
                 completed = True
         except Exception as error:
-            # The engine failed: the job ends with an error once what was read before has played.
-            log.exception("synthesis failed")
-            message = f"speech synthesis failed: {error}"
-            self._post(functools.partial(self._on_synthesis_failed, tag.job, message))
             with self._cond:
-                if tag.epoch == self._epoch:
-                    self._ring.mark(_Boundary(_Kind.JOB_FAILED, tag))
-                    self._cursor = (tag.job, _PAST_END)
-            return
+                cancelled = tag is self._cancelled
+            if not cancelled:
+                # The engine failed: the job ends with an error once what was read before has played.
+                log.exception("synthesis failed")
+                message = f"speech synthesis failed: {error}"
+                self._post(functools.partial(self._on_synthesis_failed, tag.job, message))
+                with self._cond:
+                    self._producing = None
+                    if tag.epoch == self._epoch:
+                        self._ring.mark(_Boundary(_Kind.JOB_FAILED, tag))
+                        self._cursor = (tag.job, _PAST_END)
+                return
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
         with self._cond:
+            self._producing = None
             if completed and started and self._valid_locked(tag):
                 self._ring.mark(_Boundary(_Kind.END, tag))
                 self._end_job_locked(tag, last)

@@ -269,6 +269,23 @@ def test_skip_moves_on_to_the_next_sentence_at_once(rig) -> None:
     assert r.log.of("finished")[0] == ("finished", job, 0)
 
 
+def test_skip_does_not_wait_for_the_chunk_being_synthesized(rig) -> None:
+    r = rig()
+    r.synth.gate, r.synth.gate_from = threading.Event(), 2  # the rest of the first sentence takes forever
+    r.reader.say(TEXT)
+    assert wait_for(lambda: r.synth.chunks_started == 2)
+    r.sink.pull(5)  # the first clause plays
+    r.post.run()
+    r.reader.skip()
+    # The engine is asked to drop the rest of the sentence; the next sentence is synthesized now.
+    assert wait_for(lambda: r.synth.chunks_started == 3)
+    assert r.synth.cancels == 1
+    r.synth.gate.set()
+    r.play_to_end()
+    assert r.log.of("error") == []
+    assert [event[2] for event in r.log.of("started")] == [0, 1, 2]
+
+
 def test_skipping_the_last_sentence_finishes_the_job(rig) -> None:
     r = rig()
     job = r.reader.say("One two three.")
