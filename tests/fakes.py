@@ -28,8 +28,9 @@ class FakeSynthesizer:
     ``tone_frequency(i, v)``. With ``first_clause`` the first chunk holds the first two words and
     the rest follows in a second chunk; otherwise a sentence is one chunk. ``delay`` seconds per
     second of audio simulate synthesis time; ``gate`` (when set to an unset Event) holds every
-    chunk (from chunk number ``gate_from``) until the test sets it; ``fail_on`` makes a sentence raise; ``padding`` surrounds every
-    chunk with that much silence, as Kokoro does.
+    chunk (from chunk number ``gate_from``) until the test sets it, unless ``cancel`` aborts it;
+    ``fail_on`` makes a sentence raise; ``padding`` surrounds every chunk with that much silence,
+    as Kokoro does.
     """
 
     def __init__(self, *, word_seconds: float = 0.1, delay: float = 0.0, sample_rate: int = SAMPLE_RATE,

@@ -7,6 +7,7 @@ themselves; the model must be in the XDG cache (``readaloud setup``).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -53,10 +54,8 @@ class Owner:
     def run_for(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.events.get(timeout=min(left, 0.01))()
-            except queue.Empty:
-                pass
 
     def run_until(self, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -67,7 +66,9 @@ class Owner:
 
 
 @pytest.fixture
-def rig(pulse_server: pulse.PulseServer, synthesizer) -> Iterator[tuple[Reader, Owner, EventLog, pulse.Recording]]:
+def rig(
+    pulse_server: pulse.PulseServer, synthesizer
+) -> Iterator[tuple[Reader, Owner, EventLog, pulse.Recording]]:
     from readaloud.playback.sink import SoundDeviceSink
 
     owner = Owner()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from readaloud.errors import UnknownVoiceError, UsageError
 from readaloud.playback import player, trim
 from readaloud.playback.player import FinishReason, Reader, State
+from readaloud.speech.types import Sentence
 from tests.fakes import (
     SAMPLE_RATE,
     EventLog,
@@ -428,3 +430,50 @@ def test_idle_commands_do_nothing(rig) -> None:
         command()
     assert r.log.events == []
     assert r.reader.current_job is None and r.reader.current_sentence is None
+
+
+class _PulledSink(FakeSink):
+    """A FakeSink with its own audio thread, for code that blocks while it plays."""
+
+    def start(self, callback: Callable[[np.ndarray], None]) -> None:
+        super().start(callback)
+        if not hasattr(self, "_thread"):
+            self._done = threading.Event()
+            self._thread = threading.Thread(target=self._pump, daemon=True)
+            self._thread.start()
+
+    def _pump(self) -> None:
+        while not self._done.wait(0.0005):
+            if self.running:
+                self.pull()
+
+    def close(self) -> None:
+        super().close()
+        if hasattr(self, "_thread"):
+            self._done.set()
+            self._thread.join()
+
+
+def test_speak_text_returns_once_everything_was_played() -> None:
+    from readaloud.playback.speak import speak_text
+
+    sink = _PulledSink()
+    reason = speak_text(FakeSynthesizer(), sink, TEXT, "af_heart", 1.0, sentence_pause=PAUSE)
+    assert reason is FinishReason.DONE
+    assert_pitches(sound_runs(sink.output), [freq(0), freq(1), freq(2)])
+    assert sink.closed
+
+
+def test_speak_text_stops_cleanly_on_ctrl_c() -> None:
+    from readaloud.playback.speak import speak_text
+
+    class Interrupt(EventLog):
+        def on_sentence_started(self, job: int, sentence: Sentence) -> None:
+            if sentence.index == 1:
+                raise KeyboardInterrupt
+
+    sink = _PulledSink()
+    reason = speak_text(FakeSynthesizer(), sink, TEXT, "af_heart", 1.0, listener=Interrupt())
+    assert reason is FinishReason.STOPPED
+    assert sink.closed
+    assert freq(2) not in [round(run.frequency / 10) * 10 for run in sound_runs(sink.output)]
