@@ -273,6 +273,9 @@ class Reader:
             self._lookahead_frames + history + 2 * self._rate, history=history
         )
         self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio)
+        set_error_handler = getattr(sink, "set_error_handler", None)
+        if set_error_handler is not None:  # e.g. "lost the audio device", from the sink's threads
+            set_error_handler(self._report_sink_error)
         self._listeners: list[ReaderListener] = []
         self._state = State.IDLE
         self._next_job_id = 1
@@ -374,7 +377,15 @@ class Reader:
         self._playhead.paused = False
         for old in replaced:
             self._emit("on_job_finished", old.id, FinishReason.REPLACED)
-        self._start_sink()
+        try:
+            self._start_sink()
+        except Exception:
+            # No audio device: nothing was heard, so the request fails as a whole.
+            with self._cond:
+                self._jobs = []
+                self._restart_locked((0, 0), grace_seq=-1)
+            self._set_state(State.IDLE)
+            raise
         self._set_state(State.SPEAKING)
         return job.id
 
@@ -390,11 +401,11 @@ class Reader:
     def resume(self) -> None:
         if self._state is not State.PAUSED:
             return
+        self._start_sink()  # raises AudioDeviceError and stays paused when the device is gone
         self._playhead.paused = False
         with self._cond:
             self._paused = False
             self._notify_locked()
-        self._start_sink()
         self._set_state(State.SPEAKING)
 
     def toggle(self) -> None:
@@ -547,6 +558,9 @@ class Reader:
 
     def _job(self, job_id: int) -> _Job | None:
         return next((job for job in self._jobs if job.id == job_id), None)
+
+    def _report_sink_error(self, message: str) -> None:
+        self._post(functools.partial(self._emit, "on_error", message))
 
     def _report_from_audio(self, kind: str, tag: _Tag) -> None:
         # Runs on the audio thread: hand over and return.

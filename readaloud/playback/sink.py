@@ -157,6 +157,10 @@ class SoundDeviceSink:
         """Whether a stream is open now (False when idle: the daemon then costs nothing)."""
         return self._stream is not None
 
+    def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
+        """Who hears about a lost device (called on a background thread). The ``Reader`` sets this."""
+        self._on_error = handler
+
     def check(self) -> None:
         """Raise ``AudioDeviceError`` now if the configured output device does not exist."""
         find_output_device(_sounddevice(), self._device_name)

@@ -103,7 +103,7 @@ def speak_in_process(config: Config, text: str, voice: str, speed: float, env: E
     def report(message: str) -> None:
         print(f"readaloud: warning: {message}", file=env.stderr, flush=True)
 
-    sink = SoundDeviceSink(config.playback.device, on_error=report)
+    sink = SoundDeviceSink(config.playback.device)  # the reader forwards its errors to on_error
     sink.check()  # fail on a missing device before spending seconds on the model
     synthesizer = build_synthesizer(config)
     reason = speak_text(

@@ -477,3 +477,31 @@ def test_speak_text_stops_cleanly_on_ctrl_c() -> None:
     assert reason is FinishReason.STOPPED
     assert sink.closed
     assert freq(2) not in [round(run.frequency / 10) * 10 for run in sound_runs(sink.output)]
+
+
+def test_no_audio_device_fails_the_request_and_leaves_the_reader_idle(rig) -> None:
+    from readaloud.errors import AudioDeviceError
+
+    r = rig()
+
+    def refuse(callback: Callable[[np.ndarray], None]) -> None:
+        raise AudioDeviceError("no audio output device found")
+
+    r.sink.start = refuse
+    with pytest.raises(AudioDeviceError):
+        r.reader.say(TEXT)
+    assert r.reader.state is State.IDLE and r.reader.current_job is None
+
+
+def test_sink_errors_reach_listeners_on_the_owning_thread(rig) -> None:
+    r = rig()
+    handlers: list[Callable[[str], None]] = []
+    sink = FakeSink()
+    sink.set_error_handler = handlers.append  # type: ignore[attr-defined]
+    reader = Reader(r.synth, sink, voice="af_heart", speed=1.0, post=r.post)
+    reader.add_listener(r.log)
+    handlers[0]("lost the audio device; reconnecting")
+    assert r.log.events == []
+    r.post.run()
+    assert r.log.events == [("error", "lost the audio device; reconnecting")]
+    reader.close()
