@@ -351,6 +351,9 @@ def test_bad_input_over_dbus_gets_errors_and_the_daemon_keeps_serving(
     assert error_of("Say", "sa{sv}", ["", {}]) == PREFIX + "InvalidArgs"
     assert error_of("Say", "sa{sv}", ["   \n\t ", {}]) == PREFIX + "InvalidArgs"
     assert error_of("Say", "sa{sv}", ["word " * 600_000, {}]) == PREFIX + "TextTooLong"  # 3 MB
+    assert error_of("Say", "sa{sv}", ["Word. " * 330_000, {}]) is None  # just under the 2 MB limit
+    assert status(services)["state"] == "speaking"  # still answering while it reads that
+    assert error_of("Stop") is None
     assert error_of("Say", "sa{sv}", ["hi", {"voice": Variant("s", "xx_nobody")}]) == PREFIX + "UnknownVoice"
     assert error_of("Say", "sa{sv}", ["hi", {"speed": Variant("d", 0.0)}]) == PREFIX + "InvalidArgs"
     assert error_of("Say", "sa{sv}", ["hi", {"speed": Variant("d", 100.0)}]) == PREFIX + "InvalidArgs"
