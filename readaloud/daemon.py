@@ -120,13 +120,14 @@ def build_speech(config: Config, voice: str, speed: float) -> KokoroSynthesizer:
     return synthesizer
 
 
-def build_sink(config: Config, on_error: Callable[[str], None]) -> Sink:
+def build_sink(config: Config) -> Sink:
     """The audio output; a missing device is reported but does not stop the daemon (requests then
-    fail with ``NoAudioDevice`` until the device appears)."""
+    fail with ``NoAudioDevice`` until the device appears). The Reader forwards the sink's later
+    errors (device lost) to its listeners' ``on_error``."""
     from readaloud.errors import AudioDeviceError
     from readaloud.playback.sink import SoundDeviceSink
 
-    sink = SoundDeviceSink(config.playback.device, on_error=on_error)
+    sink = SoundDeviceSink(config.playback.device)
     try:
         sink.check()
     except AudioDeviceError as error:
@@ -218,17 +219,14 @@ class Daemon:
 
     async def _load(self, voice: str, speed: float) -> bool:
         """Build speech and audio output off the loop; False if asked to stop meanwhile."""
-        from readaloud.errors import AudioDeviceError, EngineError
+        from readaloud.errors import EngineError
 
         loop = asyncio.get_running_loop()
         config = self.config
 
-        def sink_error(message: str) -> None:  # called on an audio thread; the sink logged it
-            loop.call_soon_threadsafe(self._notify, AudioDeviceError(message))
-
         def build() -> tuple[KokoroSynthesizer, Sink]:
             try:
-                return build_speech(config, voice, speed), build_sink(config, sink_error)
+                return build_speech(config, voice, speed), build_sink(config)
             except ReadaloudError:
                 raise
             except Exception as error:
@@ -422,7 +420,7 @@ class _LogListener:
         log.info("speed %.2f", speed)
 
     def on_error(self, message: str) -> None:
-        log.warning("%s", message)
+        log.debug("reader error: %s", message)  # the sink or the synthesis thread logged it already
 
 
 async def _owner_pid(bus: MessageBus, name: str) -> int | None:
