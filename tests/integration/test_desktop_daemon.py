@@ -2,8 +2,9 @@
 """End to end through the real daemon and model: highlight → hotkey → speech heard at the null sink
 (checked with Whisper), and tray clicks that change the daemon's Voice and Speed and survive a restart.
 
-Fixtures start everything: a private bus and PulseAudio null sink (daemon_fixtures), an Xvfb, a stub
-StatusNotifierWatcher and notification server on that bus, and ``readaloud daemon``.
+Fixtures start everything: a private bus, an Xvfb and a PulseAudio null sink (daemon_fixtures), a
+stub StatusNotifierWatcher and notification server on that bus, and ``readaloud daemon`` with the
+tray enabled.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     stop_daemon,
 )
 from tests.integration.desktop_stubs import StubDesktop, wait_for
-from tests.integration.test_desktop import SniMenu, xserver  # noqa: F401  (fixture)
+from tests.integration.test_desktop import SniMenu
 
 pytestmark = [pytest.mark.desktop, pytest.mark.model, pytest.mark.audio]
 
@@ -62,8 +63,9 @@ class Desktop:
 
 
 @pytest.fixture(scope="module")
-def desktop(services: Services, recorder: Recorder, xserver: str) -> Iterator[Desktop]:
-    env = dict(services.env, DISPLAY=xserver, NO_AT_BRIDGE="1")
+def desktop(services: Services, recorder: Recorder) -> Iterator[Desktop]:
+    env = dict(services.env, NO_AT_BRIDGE="1")  # services bring an Xvfb (DISPLAY) of their own
+    (services.root / "config" / "readaloud" / "config.toml").write_text("[tray]\nenabled = true\n")
     with StubDesktop(watcher=True, bus_address=env["DBUS_SESSION_BUS_ADDRESS"]) as stubs:
         desktop_services = Services(env, services.root)
         daemon = start_daemon(desktop_services)
