@@ -228,7 +228,7 @@ def _action(fn: Callable[[], None] | None) -> Callable[[], None]:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, ImportError) and "gi" in str(error).split("'"):
+    if isinstance(error, ImportError) and error.name == "gi":
         return "PyGObject is not installed (pip install 'readaloud[tray]')"
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return text[:200]

@@ -206,3 +206,21 @@ def test_settings_come_from_the_config_file(tmp_path: Path) -> None:
     assert settings == DesktopSettings(
         hotkeys={"read_selection": "<super>+r", "pause": "<ctrl>+<alt>+p", "stop": ""},
         selection_source="clipboard", tray=False, config_voice="bf_emma", config_speed=1.25)
+
+
+def test_without_pygobject_the_tray_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import sys
+
+    from readaloud.desktop.tray import TrayIcon
+
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setitem(sys.modules, "gi", None)  # "import gi" now raises ImportError
+    tray = TrayIcon(Recorder().commands(), TrayView)
+    with caplog.at_level(logging.WARNING, logger="readaloud.desktop.tray"):
+        assert tray.start() is False
+    tray.stop()
+    assert "pip install 'readaloud[tray]'" in caplog.text
+    assert caplog.text.count("no tray icon") == 1
