@@ -237,19 +237,30 @@ class SniMenu:
         return _tree(children)
 
     def click(self, *labels: str) -> None:
-        """Click the item at ``labels`` (a path through submenus), as a tray host does."""
-        from dbus_fast import Variant
+        """Click the item at ``labels`` (a path through submenus), as a tray host does.
+
+        The menu is rebuilt whenever the reader's state, voice or speed changes, which renumbers
+        its items; like a host that re-reads the layout on LayoutUpdated, retry with fresh ids.
+        """
+        from dbus_fast import Message, MessageType, Variant
 
         menu_path = self.properties()["Menu"]
-        node: dict[str, Any] = {"children": self.layout()}
-        for label in labels:
-            node = node["children"][label]
+        for _attempt in range(20):
+            node: dict[str, Any] = {"children": self.layout()}
+            for label in labels:
+                node = node["children"][label]
 
-        async def click(bus: Any) -> None:
-            await _call(bus, self.owner, menu_path, "com.canonical.dbusmenu", "Event", "isvu",
-                        [node["id"], "clicked", Variant("i", 0), 0])
+            async def click(bus: Any, item: int = node["id"]) -> Any:
+                return await bus.call(Message(destination=self.owner, path=menu_path,
+                                              interface="com.canonical.dbusmenu", member="Event",
+                                              signature="isvu", body=[item, "clicked", Variant("i", 0), 0]))
 
-        _bus_call(click)
+            reply = _bus_call(click)
+            if reply.message_type == MessageType.METHOD_RETURN:
+                return
+            assert "does not refer to a menu item" in str(reply.body), reply.body
+            time.sleep(0.1)
+        raise AssertionError(f"could not click {labels}: the menu kept changing")
 
 
 def _tree(children: list[Any]) -> dict[str, Any]:
