@@ -42,6 +42,7 @@ TEXT = " ".join(
     * 4
 )
 QUIET_HOLD = 0.5  # silence longer than any pause inside speech (sentence pause is 0.25 s)
+BUFFER_SECONDS = 6.0  # paused this long before measuring, so that playback never waits on synthesis
 
 
 def cli(services: Services, *args: str) -> float:
@@ -53,21 +54,30 @@ def cli(services: Services, *args: str) -> float:
     return started
 
 
-def speak(services: Services, recorder: Recorder) -> None:
+def speak_buffered(services: Services, recorder: Recorder) -> None:
+    """Start reading and let synthesis get ahead: pause at the first sound and wait.
+
+    On a busy machine synthesis can fall behind playback; a command measured then would see the
+    silence of an underrun (or wait for synthesis), not its own effect. The player keeps
+    synthesizing while paused, so after a few seconds the lookahead buffer is full.
+    """
     started = cli(services, "say", TEXT)
     recorder.wait_for_sound(started, timeout=60)
-    time.sleep(1.0)  # well into speech
+    cli(services, "pause")
+    time.sleep(BUFFER_SECONDS)
 
 
 def transport_latencies(services: Services, recorder: Recorder, repeat: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"pause": [], "resume": [], "stop": []}
     for _ in range(repeat):
-        speak(services, recorder)
+        speak_buffered(services, recorder)
+        invoked = cli(services, "resume")
+        results["resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
+        time.sleep(1.0)
         invoked = cli(services, "pause")
         results["pause"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
         time.sleep(0.5)
-        invoked = cli(services, "resume")
-        results["resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
+        cli(services, "resume")
         time.sleep(1.0)
         invoked = cli(services, "stop")
         results["stop"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
