@@ -52,117 +52,137 @@ class MappedText:
         return firsts, lasts
 
 
-class Editor:
-    """Builds the next :class:`MappedText` from left-to-right copies and replacements of ``src``."""
+def apply_edits(src: MappedText, edits: list[tuple[int, int, str]]) -> MappedText:
+    """Apply ``(start, end, new)`` edits, in increasing, non-overlapping order, to ``src``.
 
-    __slots__ = ("_bounds", "_copies", "_ends", "_lengths", "_parts", "_seg", "_starts", "pos", "src")
+    One pass over the edits and the source segments, with everything inlined: this is the hot loop of
+    every normalization stage. Several insertions at one position keep their order.
+    """
+    if not edits:
+        return src
+    text = src.text
+    n = len(text)
+    lengths, starts, ends, copies = src.lengths, src.starts, src.ends, src.copies
+    bounds = [0, *accumulate(lengths)]
+    parts: list[str] = []
+    out_lengths: list[int] = []
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    out_copies: list[bool] = []
+    seg = 0
+    pos = 0
+
+    for edit_start, edit_end, new in edits:
+        if edit_start < pos:
+            edit_start = pos  # overlapping edit: keep what is left of it
+            if edit_end < pos:
+                edit_end = pos
+        # Copy src[pos:edit_start] segment by segment.
+        if edit_start > pos:
+            parts.append(text[pos:edit_start])
+            while pos < edit_start:
+                seg_end = bounds[seg + 1]
+                stop = edit_start if edit_start < seg_end else seg_end
+                count = stop - pos
+                if copies[seg]:
+                    first = starts[seg] + (pos - bounds[seg])
+                    if out_lengths and out_copies[-1] and out_ends[-1] == first:
+                        out_lengths[-1] += count
+                        out_ends[-1] = first + count
+                    else:
+                        out_lengths.append(count)
+                        out_starts.append(first)
+                        out_ends.append(first + count)
+                        out_copies.append(True)
+                else:
+                    out_lengths.append(count)
+                    out_starts.append(starts[seg])
+                    out_ends.append(ends[seg])
+                    out_copies.append(False)
+                pos = stop
+                if pos == seg_end:
+                    seg += 1
+        # The replacement maps to the original span of src[edit_start:edit_end].
+        if new:
+            if edit_end > edit_start or edit_start < n:
+                if bounds[seg + 1] <= edit_start:
+                    seg = bisect_right(bounds, edit_start, seg) - 1
+                first = starts[seg] + (edit_start - bounds[seg]) if copies[seg] else starts[seg]
+                if edit_end > edit_start:
+                    last_char = edit_end - 1
+                    end_seg = seg
+                    if bounds[end_seg + 1] <= last_char:
+                        end_seg = bisect_right(bounds, last_char, seg) - 1
+                    if copies[end_seg]:
+                        last = starts[end_seg] + (last_char - bounds[end_seg]) + 1
+                    else:
+                        last = ends[end_seg]
+                else:
+                    last = first
+            else:  # insertion at the very end
+                last_seg = len(lengths) - 1
+                first = last = (ends[last_seg] if last_seg >= 0 else 0)
+            parts.append(new)
+            out_lengths.append(len(new))
+            out_starts.append(first)
+            out_ends.append(last)
+            out_copies.append(False)
+        if edit_end > pos:
+            pos = edit_end
+            if pos < n and bounds[seg + 1] <= pos:
+                seg = bisect_right(bounds, pos, seg) - 1
+    # The rest of the text, as whole segments where possible.
+    if pos < n:
+        parts.append(text[pos:])
+        seg_end = bounds[seg + 1]
+        count = seg_end - pos
+        if copies[seg]:
+            first = starts[seg] + (pos - bounds[seg])
+            if out_lengths and out_copies[-1] and out_ends[-1] == first:
+                out_lengths[-1] += count
+                out_ends[-1] = first + count
+            else:
+                out_lengths += (count,)
+                out_starts += (first,)
+                out_ends += (first + count,)
+                out_copies += (True,)
+        else:
+            out_lengths += (count,)
+            out_starts += (starts[seg],)
+            out_ends += (ends[seg],)
+            out_copies += (False,)
+        out_lengths.extend(lengths[seg + 1 :])
+        out_starts.extend(starts[seg + 1 :])
+        out_ends.extend(ends[seg + 1 :])
+        out_copies.extend(copies[seg + 1 :])
+    return MappedText("".join(parts), out_lengths, out_starts, out_ends, out_copies)
+
+
+class Editor:
+    """Collects left-to-right replacements of ``src`` and applies them in one pass (:func:`apply_edits`)."""
+
+    __slots__ = ("_edits", "pos", "src")
 
     def __init__(self, src: MappedText) -> None:
         self.src = src
         self.pos = 0
-        # _bounds[i] is where segment i starts in src.text; the last entry is len(src.text).
-        self._bounds = [0, *accumulate(src.lengths)]
-        self._seg = 0
-        self._parts: list[str] = []
-        self._lengths: list[int] = []
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        self._copies: list[bool] = []
-
-    def _segment_of(self, pos: int) -> int:
-        """Index of the source segment holding character ``pos`` (searching from the cursor)."""
-        bounds = self._bounds
-        seg = self._seg
-        if bounds[seg] <= pos < bounds[seg + 1]:
-            return seg
-        return bisect_right(bounds, pos, seg) - 1
-
-    def _emit(self, length: int, start: int, end: int, copy: bool) -> None:
-        if length <= 0:
-            return
-        lengths = self._lengths
-        if copy and lengths and self._copies[-1] and self._ends[-1] == start:
-            lengths[-1] += length  # merge with the copy segment before it
-            self._ends[-1] = end
-            return
-        lengths.append(length)
-        self._starts.append(start)
-        self._ends.append(end)
-        self._copies.append(copy)
-
-    def _emit_part(self, seg: int, a: int, b: int) -> None:
-        """Copy characters ``[a, b)`` of source segment ``seg``."""
-        src = self.src
-        if src.copies[seg]:
-            start = src.starts[seg] + (a - self._bounds[seg])
-            self._emit(b - a, start, start + (b - a), True)
-        else:
-            self._emit(b - a, src.starts[seg], src.ends[seg], False)
+        self._edits: list[tuple[int, int, str]] = []
 
     def copy_to(self, end: int) -> None:
-        """Keep ``src.text[pos:end]`` unchanged."""
-        pos = self.pos
-        if end <= pos:
-            return
-        bounds = self._bounds
-        first = self._segment_of(pos)
-        last = first if end <= bounds[first + 1] else bisect_right(bounds, end - 1, first) - 1
-        if first == last:
-            self._emit_part(first, pos, end)
-        else:
-            self._emit_part(first, pos, bounds[first + 1])
-            if last > first + 1:
-                src = self.src
-                # Whole segments in between: slices, at C speed. Merge the first one by hand.
-                inner = first + 1
-                self._emit(src.lengths[inner], src.starts[inner], src.ends[inner], src.copies[inner])
-                self._lengths.extend(src.lengths[inner + 1 : last])
-                self._starts.extend(src.starts[inner + 1 : last])
-                self._ends.extend(src.ends[inner + 1 : last])
-                self._copies.extend(src.copies[inner + 1 : last])
-            self._emit_part(last, bounds[last], end)
-        self._parts.append(self.src.text[pos:end])
-        self._seg = last
-        self.pos = end
-
-    def _original_start(self, pos: int) -> int:
-        src = self.src
-        if pos >= len(src.text):
-            return self._original_end(pos - 1) if pos > 0 else 0
-        seg = self._segment_of(pos)
-        if src.copies[seg]:
-            return src.starts[seg] + (pos - self._bounds[seg])
-        return src.starts[seg]
-
-    def _original_end(self, pos: int) -> int:
-        src = self.src
-        seg = self._segment_of(pos)
-        if src.copies[seg]:
-            return src.starts[seg] + (pos - self._bounds[seg]) + 1
-        return src.ends[seg]
+        """Keep ``src.text[pos:end]`` unchanged (nothing to record: unedited text is copied)."""
+        if end > self.pos:
+            self.pos = end
 
     def replace(self, start: int, end: int, new: str) -> None:
         """Replace ``src.text[start:end]`` (``start >= pos``) with ``new``; empty ``new`` deletes."""
-        self.copy_to(start)
-        if new:
-            if end > start:
-                first = self._original_start(start)
-                last = self._original_end(end - 1)
-            else:
-                first = last = self._original_start(start)
-            self._parts.append(new)
-            self._emit(len(new), first, last, False)
+        if end > start or new:
+            self._edits.append((start, end, new))
         if end > self.pos:
             self.pos = end
-            if end < len(self.src.text):
-                self._seg = self._segment_of(end)
 
     def insert(self, pos: int, new: str) -> None:
         """Insert ``new`` before ``src.text[pos]``."""
         self.replace(pos, pos, new)
 
     def finish(self) -> MappedText:
-        if not self._parts and self.pos == 0:
-            return self.src  # nothing was edited
-        self.copy_to(len(self.src.text))
-        return MappedText("".join(self._parts), self._lengths, self._starts, self._ends, self._copies)
+        return apply_edits(self.src, self._edits)

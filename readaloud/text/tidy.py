@@ -16,52 +16,47 @@ LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 PUNCTUATION = '.,!?;:—…"()'
 _P = re.escape(PUNCTUATION)
 
-_FILTER_RE = re.compile(
-    rf"(?P<digits>[0-9]+)"
-    rf"|(?P<hyphen>-+)"
-    rf"|(?P<apos>'+)"
-    rf"|(?P<bad>[^{LETTERS}{PLACEHOLDER_CLASS} \n{_P}'\-0-9]+)"
-)
-_WORDISH_RE = re.compile(f"[{LETTERS}{PLACEHOLDER_CLASS}]")
-
+_W = f"{LETTERS}{PLACEHOLDER_CLASS}"
+# Everything G2P should not see, as single-class searches so the regex engine skips plain text fast:
+# digits, hyphens and apostrophes that are not inside a word, and any other unsafe character.
+_FILTER_RE = re.compile(rf"[^{_W} \n{_P}]+")
+_WORDISH = re.compile(rf"[{_W}]")
+# Spacing and punctuation fixes; every branch starts with a literal character or a class.
 _SPACING_RE = re.compile(
-    rf"(?m:^(?P<blank>[^\w\n{PLACEHOLDER_CLASS}]*)(?:\n|\Z))"
-    rf"|(?m:^(?P<lead>[ .,!?;:…—)]+))"
+    rf"(?P<blank>\n[^\w\n{PLACEHOLDER_CLASS}]*(?=\n|\Z))"
+    rf"|(?P<lead>\n[ .,!?;:…—)]+)"
     rf"|(?P<punct>[.,!?;:…](?: ?[.,!?;:…])+)"
-    rf"|(?P<before> +)(?=[.,!?;:…)])"
-    rf"|(?P<empty>\( *\))"
-    rf"|(?<=\()(?P<after> +)"
-    rf"|(?P<spaces> {{2,}})"
-    rf"|(?m:(?P<trail> +)$)"
+    rf"|(?P<space> (?: *(?=[.,!?;:…)\n]|\Z)| +))"
+    rf"|(?P<paren>\((?: *\)| +))"
 )
-
-
-def _wordish(ch: str) -> bool:
-    return bool(ch) and _WORDISH_RE.match(ch) is not None
+_FIRST_LINE_RE = re.compile(rf"[^\w\n{PLACEHOLDER_CLASS}]*(?:\n|\Z)|[ .,!?;:…—)]+")
 
 
 def _filter(src: MappedText) -> MappedText:
     from readaloud.text.numbers import cardinal
 
     text = src.text
+    n = len(text)
+    wordish = _WORDISH.match
     editor = Editor(src)
     for m in _FILTER_RE.finditer(text):
-        kind = m.lastgroup
+        run = m.group()
         start, end = m.start(), m.end()
-        before = text[start - 1] if start else ""
-        after = text[end] if end < len(text) else ""
-        if kind == "digits":
-            editor.replace(start, end, f" {cardinal(m.group())} ")
-        elif kind == "hyphen":
-            if not (end - start == 1 and _wordish(before) and _wordish(after)):
-                editor.replace(start, end, " ")
-        elif kind == "apos":
-            keep = end - start == 1 and _wordish(before) and (_wordish(after) or before in "sS")
-            if not keep:
-                editor.replace(start, end, "")
-        else:
-            editor.replace(start, end, " ")
+        if len(run) == 1 and run in "-'":
+            # A hyphen inside a word, or an apostrophe inside a word or after a plural "s", stays.
+            inside = start > 0 and wordish(text, start - 1) is not None
+            after = end < n and wordish(text, end) is not None
+            if inside and (after or (run == "'" and text[start - 1] in "sS")):
+                continue
+        pieces = []
+        for part in _RUN_PARTS_RE.findall(run):
+            pieces.append(f" {cardinal(part)} " if part[0].isdigit() else " ")
+        editor.replace(start, end, "".join(pieces) if any(p.strip() for p in pieces) else (
+            "" if run in ("'", "''") else " "))
     return editor.finish()
+
+
+_RUN_PARTS_RE = re.compile(r"[0-9]+|[^0-9]+")
 
 
 def _merge_punctuation(run: str) -> str:
@@ -80,14 +75,22 @@ def _merge_punctuation(run: str) -> str:
 def _spacing(src: MappedText) -> MappedText:
     text = src.text
     editor = Editor(src)
-    for m in _SPACING_RE.finditer(text):
+    first = _FIRST_LINE_RE.match(text)
+    if first is not None and first.end() > 0:
+        editor.replace(0, first.end(), "")
+    for m in _SPACING_RE.finditer(text, editor.pos):
         kind = m.lastgroup
         start, end = m.start(), m.end()
         if kind == "punct":
             editor.replace(start, end, _merge_punctuation(m.group()))
-        elif kind == "spaces":
-            editor.replace(start, end, " ")
-        elif end > start:
+        elif kind == "space":
+            at_break = end >= len(text) or text[end] in ".,!?;:…)\n"
+            editor.replace(start, end, "" if at_break else " ")
+        elif kind == "lead":
+            editor.replace(start + 1, end, "")
+        elif kind == "paren":
+            editor.replace(start, end, "" if m.group().endswith(")") else "(")
+        else:
             editor.replace(start, end, "")
     return editor.finish()
 

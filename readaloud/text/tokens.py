@@ -252,8 +252,11 @@ def read_url(url: str, mode: str) -> str:
     """A URL by ``mode``: "domain" (host only), "full" (host and path), "skip" (nothing)."""
     if mode == "skip":
         return ""
-    parts = urlsplit(url if "://" in url else "http://" + url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+        host = parts.hostname or ""
+    except ValueError:  # malformed, e.g. an unbalanced "[" in the host
+        return read_piece(url.split("://", 1)[-1].split("/", 1)[0])
     spoken = read_domain(host) if host else read_piece(url)
     if mode == "full":
         path = parts.path.strip("/")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from readaloud.text import numbers, tables, tokens
 from readaloud.text.mapped import Editor, MappedText
@@ -21,7 +21,18 @@ from readaloud.text.protect import PLACEHOLDER_CLASS, Protector
 if TYPE_CHECKING:
     from readaloud.text.normalize import NormalizeOptions
 
-Handler = Callable[["Reader", "re.Match[str]"], "str | None"]
+
+
+class Match(Protocol):
+    """What a rule handler reads from its match (``re.Match`` or a rule's view of a combined match)."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+    def group(self) -> str: ...
+    def start(self) -> int: ...
+    def end(self) -> int: ...
+
+
+Handler = Callable[["Reader", Match], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,75 @@ class Rule:
     name: str
     pattern: re.Pattern[str]
     handler: Handler
+
+
+class _RuleMatch:
+    """One rule's view of a match of the combined pattern (its groups carry a per-rule prefix)."""
+
+    __slots__ = ("_m", "_outer", "_prefix")
+
+    def __init__(self, m: re.Match[str], index: int) -> None:
+        self._m = m
+        self._outer = f"r{index}"
+        self._prefix = f"r{index}_"
+
+    def __getitem__(self, name: str, /) -> Any:
+        return self._m.group(self._prefix + name)
+
+    def group(self) -> str:
+        return self._m.group(self._outer)
+
+    def start(self) -> int:
+        return self._m.start(self._outer)
+
+    def end(self) -> int:
+        return self._m.end(self._outer)
+
+
+_GROUP_RE = re.compile(r"\(\?P<(\w+)>|\(\?P=(\w+)\)")
+
+
+def _prefixed(pattern: str, index: int) -> str:
+    """``pattern`` with its group names prefixed by ``r<index>_`` so rules can share one regex."""
+
+    def rename(group: re.Match[str]) -> str:
+        return f"(?P<r{index}_{group[1]}>" if group[1] else f"(?P=r{index}_{group[2]})"
+
+    return _GROUP_RE.sub(rename, pattern)
+
+
+class RuleSet:
+    """Rules tried in order at one position, compiled into one alternation so that a chunk costs one
+    regex call; when the first matching rule's handler declines, the later rules are tried one by one."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        parts = []
+        for index, rule in enumerate(rules):
+            scope = "(?i:" if rule.pattern.flags & re.IGNORECASE else "(?:"
+            parts.append(f"(?P<r{index}>{scope}{_prefixed(rule.pattern.pattern, index)}))")
+        self._combined = re.compile("|".join(parts))
+
+    def read(self, reader: Reader, text: str, pos: int) -> tuple[int, str] | None:
+        """``(end, spoken)`` from the first rule that matches at ``pos`` and accepts, else None."""
+        combined = self._combined.match(text, pos)
+        if combined is None:
+            return None
+        first = int(combined.lastgroup[1:])  # type: ignore[index]
+        view = _RuleMatch(combined, first)
+        if view.end() > pos:
+            spoken = self.rules[first].handler(reader, view)
+            if spoken is not None:
+                return view.end(), spoken
+        first += 1
+        for rule in self.rules[first:]:
+            m = rule.pattern.match(text, pos)
+            if m is None or m.end() <= pos:
+                continue
+            spoken = rule.handler(reader, m)
+            if spoken is not None:
+                return m.end(), spoken
+        return None
 
 
 # --- building blocks -------------------------------------------------------------------------------
@@ -126,9 +206,12 @@ class Reader:
     # --- scanning ---
     def run(self) -> MappedText:
         text = self.text
+        n = len(text)
         pos = 0
         trigger = _TRIGGER_RE.search
-        n = len(text)
+        space = _SPACE_RE.search
+        fast_path = _FAST_RE.fullmatch
+        needs_rules = self._needs_rules
         while pos < n:
             m = trigger(text, pos)
             if m is None:
@@ -137,21 +220,22 @@ class Reader:
             start = max(text.rfind(" ", pos, t), text.rfind("\n", pos, t)) + 1
             if start < pos:
                 start = pos
-            pos = self.chunk(start)
+            if start < self._chunk_end:
+                end = self._chunk_end  # still inside a chunk a rule partly consumed ("$1$1$1")
+            else:
+                found = space(text, start)
+                end = found.start() if found else n
+                self._chunk_end = end
+            fast = fast_path(text, start, end)
+            if fast is not None and not needs_rules(fast, end):
+                pos = end  # a plain word ("Hello", "end.")
+                continue
+            pos = self.chunk(start, end)
         return self.editor.finish()
 
-    def chunk(self, start: int) -> int:
-        """Read the chunk at ``start``; returns where scanning continues (always > start)."""
+    def chunk(self, start: int, end: int) -> int:
+        """Read the chunk ``text[start:end]``; returns where scanning continues (always > start)."""
         text = self.text
-        if start < self._chunk_end:
-            end = self._chunk_end  # still inside the chunk a rule partly consumed ("$1$1$1")
-        else:
-            space = _SPACE_RE.search(text, start)
-            end = space.start() if space else len(text)
-            self._chunk_end = end
-        fast = _FAST_RE.fullmatch(text, start, end)
-        if fast is not None and not self._needs_rules(fast, end):
-            return end
         pos = start
         if (
             text[pos] in _OPENERS
@@ -162,15 +246,11 @@ class Reader:
                 pos += 1
             if pos == end:
                 return end
-        for rule in _rules_for(text[pos], text[pos + 1 : pos + 2]):
-            m = rule.pattern.match(text, pos)
-            if m is None or m.end() <= pos:
-                continue
-            spoken = rule.handler(self, m)
-            if spoken is None:
-                continue
-            self.replace(pos, m.end(), spoken)
-            return m.end()
+        found = _rules_for(text[pos], text[pos + 1 : pos + 2]).read(self, text, pos)
+        if found is not None:
+            rule_end, spoken = found
+            self.replace(pos, rule_end, spoken)
+            return rule_end
         before = text[pos - 1] if pos > 0 and text[pos - 1] != " " else (text[pos - 2] if pos > 1 else "")
         after = text[end + 1] if end + 1 < len(text) and text[end] == " " else ""
         self.replace(pos, end, self.pieces(text[pos:end], before, after))
@@ -325,11 +405,11 @@ class Reader:
         return None
 
 
-def _rules_for(first: str, second: str) -> tuple[Rule, ...]:
+def _rules_for(first: str, second: str) -> RuleSet:
     if first.isdigit():
         return _NUMBER_RULES
     if first in "$€£¥₹₩₽₿" or (first == "U" and second == "S"):
-        return _CURRENCY_RULES + _WORD_RULES if first == "U" else _CURRENCY_RULES
+        return _CURRENCY_THEN_WORD_RULES if first == "U" else _CURRENCY_RULES
     if first in "+-−~≈#(" and second.isdigit():
         return _NUMBER_RULES
     if first == "." and second.isdigit():
@@ -371,7 +451,7 @@ def _year_or_number(reader: Reader, num: str, start: int, end: int) -> str:
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})"
     r"(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])",
 )
-def _iso_date(reader: Reader, m: re.Match[str]) -> str | None:
+def _iso_date(reader: Reader, m: Match) -> str | None:
     month, day = int(m["mo"]), int(m["d"])
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
@@ -382,7 +462,7 @@ def _iso_date(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("numeric-date", r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\w/]|\.\d)")
-def _numeric_date(reader: Reader, m: re.Match[str]) -> str | None:
+def _numeric_date(reader: Reader, m: Match) -> str | None:
     a, b = int(m["a"]), int(m["b"])
     y = int(m["y"])
     if len(m["y"]) == 2:
@@ -401,7 +481,7 @@ def _numeric_date(reader: Reader, m: re.Match[str]) -> str | None:
     "day-month",
     rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?(?P<mon>{_MONTH})\.?(?:,?\s(?P<y>\d{{4}}))?{_END}",
 )
-def _day_month(reader: Reader, m: re.Match[str]) -> str | None:
+def _day_month(reader: Reader, m: Match) -> str | None:
     day = int(m["d"])
     if not 1 <= day <= 31:
         return None
@@ -413,7 +493,7 @@ def _day_month(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("time", rf"(?P<h>\d{{1,2}}):(?P<mi>\d{{2}})(?::(?P<s>\d{{2}}))?(?:\s?{_AMPM}(?![\w]))?(?![\d:])")
-def _time(reader: Reader, m: re.Match[str]) -> str | None:
+def _time(reader: Reader, m: Match) -> str | None:
     hour, minute = int(m["h"]), int(m["mi"])
     second = int(m["s"]) if m["s"] else None
     if hour > 24 or minute > 59 or (second is not None and second > 59):
@@ -427,7 +507,7 @@ def _time(reader: Reader, m: re.Match[str]) -> str | None:
     return words + _kept_period(reader, m, "ap")
 
 
-def _kept_period(reader: Reader, m: re.Match[str], group: str) -> str:
+def _kept_period(reader: Reader, m: Match, group: str) -> str:
     """A period that both closes an abbreviation and ends the sentence ("at 5 p.m. Then")."""
     value = m[group]
     if value and value.endswith(".") and reader.at_sentence_end(m.end()):
@@ -436,7 +516,7 @@ def _kept_period(reader: Reader, m: re.Match[str], group: str) -> str:
 
 
 @_rule("hour-ampm", rf"(?P<h>\d{{1,2}})\s?{_AMPM}(?![\w])")
-def _hour_ampm(reader: Reader, m: re.Match[str]) -> str | None:
+def _hour_ampm(reader: Reader, m: Match) -> str | None:
     hour = int(m["h"])
     if not 1 <= hour <= 12:
         return None
@@ -445,7 +525,7 @@ def _hour_ampm(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("ratio", r"(?P<a>\d+):(?P<b>\d+)(?![\d:])")
-def _ratio(reader: Reader, m: re.Match[str]) -> str | None:
+def _ratio(reader: Reader, m: Match) -> str | None:
     return f"{reader.number(m['a'])} to {reader.number(m['b'])}"
 
 
@@ -454,7 +534,7 @@ def _ratio(reader: Reader, m: re.Match[str]) -> str | None:
     r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{3}[.-])\d{3}[ .-]\d{4}(?![\d-])"
     r"|\+\d{1,3}(?:[ .-]\d{2,5}){2,4}(?![\d-])|0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\d-])|\d{3}-\d{4}(?![\d-])",
 )
-def _phone(reader: Reader, m: re.Match[str]) -> str | None:
+def _phone(reader: Reader, m: Match) -> str | None:
     groups = re.findall(r"\d+", m.group())
     spoken = ", ".join(numbers.digits(g) for g in groups)
     return ("plus " + spoken) if m.group().startswith("+") else spoken
@@ -487,7 +567,7 @@ def _money(reader: Reader, currency: str, num: str, scale: str | None) -> str:
     rf"(?:\s?[-–]\s?{_CURRENCY_SYMBOL}?(?P<num2>{NUM})(?:\s?(?P<scale2>{_SCALE}){_END})?)?"
     rf"(?:/(?P<per>[A-Za-z]+))?{_END}",
 )
-def _currency_before(reader: Reader, m: re.Match[str]) -> str | None:
+def _currency_before(reader: Reader, m: Match) -> str | None:
     currency = m["cur"]
     if m["num2"]:
         low = numbers.number(m["num"].replace(",", ""), british=reader.british)
@@ -507,19 +587,19 @@ def _per_word(word: str) -> str:
 
 
 @_rule("currency-sign", rf"[-−](?P<cur>{_CURRENCY_SYMBOL})(?P<num>{NUM}){_END}")
-def _negative_money(reader: Reader, m: re.Match[str]) -> str | None:
+def _negative_money(reader: Reader, m: Match) -> str | None:
     return "minus " + _money(reader, m["cur"], m["num"], None)
 
 
 @_rule("currency-after", rf"(?P<num>{NUM})\s?(?P<cur>USD|EUR|GBP|JPY|CAD|AUD|CHF|CNY|INR|BTC|[€¢£]){_END}")
-def _currency_after(reader: Reader, m: re.Match[str]) -> str | None:
+def _currency_after(reader: Reader, m: Match) -> str | None:
     if m["cur"] == "¢":
         return f"{numbers.number(m['num'], british=reader.british)} {'cent' if m['num'] == '1' else 'cents'}"
     return _money(reader, m["cur"], m["num"], None)
 
 
 @_rule("percent", rf"(?P<sign>[-−+~])?(?P<num>{NUM})(?:\s?(?:[-–]|to)\s?(?P<num2>{NUM}))?\s?%")
-def _percent(reader: Reader, m: re.Match[str]) -> str | None:
+def _percent(reader: Reader, m: Match) -> str | None:
     words = reader.number(m["num"].replace(",", ""))
     if m["num2"]:
         words += " to " + reader.number(m["num2"].replace(",", ""))
@@ -528,7 +608,7 @@ def _percent(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("ordinal", r"(?P<num>\d+)(?P<suf>st|nd|rd|th|ST|ND|RD|TH)(?![\w])")
-def _ordinal(reader: Reader, m: re.Match[str]) -> str | None:
+def _ordinal(reader: Reader, m: Match) -> str | None:
     return numbers.ordinal(m["num"], british=reader.british)
 
 
@@ -547,7 +627,7 @@ _DECADES = {
 
 
 @_rule("decade", r"(?:(?P<full>\d{3}0)|'?(?P<short>\d)0)['’]?s(?![\w])")
-def _decade(reader: Reader, m: re.Match[str]) -> str | None:
+def _decade(reader: Reader, m: Match) -> str | None:
     if m["full"]:
         value = int(m["full"])
         if value % 1000 == 0:
@@ -559,7 +639,7 @@ def _decade(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("mixed-fraction", r"(?P<w>\d+)\s(?P<a>\d+)/(?P<b>\d+)(?![\w/])")
-def _mixed_fraction(reader: Reader, m: re.Match[str]) -> str | None:
+def _mixed_fraction(reader: Reader, m: Match) -> str | None:
     a, b = int(m["a"]), int(m["b"])
     if not 0 < a < b <= 100:
         return None
@@ -567,7 +647,7 @@ def _mixed_fraction(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("fraction", r"(?P<a>\d+)/(?P<b>\d+)(?![\w/])")
-def _fraction(reader: Reader, m: re.Match[str]) -> str | None:
+def _fraction(reader: Reader, m: Match) -> str | None:
     a, b = int(m["a"]), int(m["b"])
     if m.group() == "24/7":
         return "twenty-four seven"
@@ -582,7 +662,7 @@ def _fraction(reader: Reader, m: re.Match[str]) -> str | None:
     "version",
     r"(?P<ver>\d+(?:\.\d+){2,})(?P<pre>[-.]?(?:alpha|beta|rc|dev|pre|post|[ab])(?:\.?\d+)?)?(?![\w])",
 )
-def _version(reader: Reader, m: re.Match[str]) -> str | None:
+def _version(reader: Reader, m: Match) -> str | None:
     return _read_version(m["ver"], m["pre"])
 
 
@@ -601,7 +681,7 @@ def _read_version(version: str, pre: str | None) -> str:
     rf"(?P<a>{NUM})(?P<sp>\s?)[x×]\s?(?P<b>{NUM})(?:\s?[x×]\s?(?P<c>{NUM}))?"
     r"(?:\s?(?P<unit>cm|mm|m|km|in|ft|px|\"))?(?![\w])",
 )
-def _dimensions(reader: Reader, m: re.Match[str]) -> str | None:
+def _dimensions(reader: Reader, m: Match) -> str | None:
     if m["sp"] and not m["unit"] and not m["c"]:
         return None  # "2 × 3" is a product, read by the operator rules
     sides = [m["a"], m["b"]] + ([m["c"]] if m["c"] else [])
@@ -622,7 +702,7 @@ def _dimensions(reader: Reader, m: re.Match[str]) -> str | None:
     rf"(?P<sign>[-−+±~≈])?(?P<num>{NUM})(?:\s?(?P<dash>[-–]|to)\s?(?P<num2>{NUM}))?"
     rf"(?P<space>\s?)(?P<unit>{_UNIT})(?:/(?P<per>[A-Za-z]+))?(?![\w²³/]|\.\d)",
 )
-def _number_unit(reader: Reader, m: re.Match[str]) -> str | None:
+def _number_unit(reader: Reader, m: Match) -> str | None:
     unit = m["unit"]
     if m["space"] and unit in tables.UNITS_ATTACHED_ONLY:
         return None
@@ -649,7 +729,7 @@ def _number_unit(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("range", rf"(?P<a>{NUM})(?P<dash>–|-|\s–\s|\s-\s)(?P<b>{NUM})(?![\w%])")
-def _range(reader: Reader, m: re.Match[str]) -> str | None:
+def _range(reader: Reader, m: Match) -> str | None:
     a, b = m["a"], m["b"]
     if m["dash"] == " - ":
         return f"{reader.number(a)} minus {reader.number(b)}"
@@ -660,18 +740,18 @@ def _range(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("hash-number", r"#(?P<num>\d+)(?![\w])")
-def _hash_number(reader: Reader, m: re.Match[str]) -> str | None:
+def _hash_number(reader: Reader, m: Match) -> str | None:
     return "number " + numbers.cardinal(m["num"])
 
 
 @_rule("signed-number", rf"(?P<sign>[-−+~≈])(?P<num>{NUM})(?![\w])")
-def _signed_number(reader: Reader, m: re.Match[str]) -> str | None:
+def _signed_number(reader: Reader, m: Match) -> str | None:
     sign = {"-": "minus", "−": "minus", "+": "plus", "~": "about", "≈": "about"}[m["sign"]]
     return f"{sign} {reader.number(m['num'].replace(',', ''))}"
 
 
 @_rule("number", rf"(?P<num>{NUM})(?![\w])")
-def _number(reader: Reader, m: re.Match[str]) -> str | None:
+def _number(reader: Reader, m: Match) -> str | None:
     num = m["num"]
     if len(num) == 4 and num.isdigit() and num[0] in "12":
         return _year_or_number(reader, num, m.start(), m.end())
@@ -681,7 +761,7 @@ def _number(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("number-letters", r"(?P<num>\d+)(?P<letters>[A-Za-z]+)(?P<rest>\w*)(?![\w])")
-def _number_letters(reader: Reader, m: re.Match[str]) -> str | None:
+def _number_letters(reader: Reader, m: Match) -> str | None:
     num, letters = m["num"], m["letters"]
     if letters in ("p", "i") and len(num) in (3, 4):  # 1080p, 720p
         spoken = numbers.year(int(num)) if len(num) == 4 else numbers.cardinal(num)
@@ -693,7 +773,7 @@ def _number_letters(reader: Reader, m: re.Match[str]) -> str | None:
 
 # --- word rules ---------------------------------------------------------------------------------------
 @_rule("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w])")
-def _email(reader: Reader, m: re.Match[str]) -> str | None:
+def _email(reader: Reader, m: Match) -> str | None:
     return tokens.read_email(m.group())
 
 
@@ -702,18 +782,18 @@ def _email(reader: Reader, m: re.Match[str]) -> str | None:
     rf"(?i:(?:{_MOD})(?:\s?[+-]\s?(?:{_MOD}))*\s?[+-]\s?(?P<key>F\d{{1,2}}|{_KEY}|[A-Za-z0-9]|[^\s\w]))"
     r"(?![\w])",
 )
-def _chord(reader: Reader, m: re.Match[str]) -> str | None:
+def _chord(reader: Reader, m: Match) -> str | None:
     return tokens.read_chord(m.group())
 
 
 @_rule("programming-language", r"(?P<lang>[CFJ]#|C\+\+|G\+\+)(?![\w#+])")
-def _programming_language(reader: Reader, m: re.Match[str]) -> str | None:
+def _programming_language(reader: Reader, m: Match) -> str | None:
     lang = m["lang"]
     return f"{lang[0]} sharp" if lang[1] == "#" else f"{lang[0]} plus plus"
 
 
 @_rule("dotted-abbreviation", r"(?P<abbr>(?:[A-Za-z]{1,6}\.){1,4})(?![\w])|(?P<etal>et al\.)")
-def _dotted_abbreviation(reader: Reader, m: re.Match[str]) -> str | None:
+def _dotted_abbreviation(reader: Reader, m: Match) -> str | None:
     abbr = m["abbr"] or m["etal"]
     key = abbr[:-1]
     lower = key.lower()
@@ -756,19 +836,19 @@ def _is_name(word: str) -> bool:
 
 
 @_rule("title", r"(?P<t>Dr|Mr|Mrs|Ms|Mx|Prof|St|Mt|Ft)(?= [A-Z])")
-def _title(reader: Reader, m: re.Match[str]) -> str | None:
+def _title(reader: Reader, m: Match) -> str | None:
     return tables.TITLES[m["t"]]
 
 
 @_rule("bare-abbreviation", r"(?P<w>vs|aka|approx|etc|w/o|w/|b/c)(?![\w/])", re.IGNORECASE)
-def _bare(reader: Reader, m: re.Match[str]) -> str | None:
+def _bare(reader: Reader, m: Match) -> str | None:
     return tables.BARE.get(m["w"].lower())
 
 
 @_rule(
     "month-day", rf"(?P<mon>{_MONTH})\.?\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s(?P<y>\d{{4}}))?(?![\w:])"
 )
-def _month_day(reader: Reader, m: re.Match[str]) -> str | None:
+def _month_day(reader: Reader, m: Match) -> str | None:
     day = int(m["d"])
     if not 1 <= day <= 31:
         return None
@@ -777,13 +857,13 @@ def _month_day(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("month-year", rf"(?P<mon>{_MONTH})\.?\s(?P<y>\d{{4}})(?![\w:])")
-def _month_year(reader: Reader, m: re.Match[str]) -> str | None:
+def _month_year(reader: Reader, m: Match) -> str | None:
     month = tables.MONTHS[m["mon"].lower()]
     return f"{tables.MONTH_NAMES[month]} {numbers.year(int(m['y']), british=reader.british)}"
 
 
 @_rule("roman", r"(?P<ctx>[A-Z][a-z]+)\s(?P<r>[IVXLCDM]+)(?![\w])")
-def _roman(reader: Reader, m: re.Match[str]) -> str | None:
+def _roman(reader: Reader, m: Match) -> str | None:
     ctx, numeral = m["ctx"], m["r"]
     value = numbers.roman_to_int(numeral)
     if value is None:
@@ -799,12 +879,12 @@ def _roman(reader: Reader, m: re.Match[str]) -> str | None:
     "version-v",
     r"[vV](?P<ver>\d+(?:\.\d+)*)(?P<pre>[-.]?(?:alpha|beta|rc|dev|pre|post|[ab])(?:\.?\d+)?)?(?![\w])",
 )
-def _version_v(reader: Reader, m: re.Match[str]) -> str | None:
+def _version_v(reader: Reader, m: Match) -> str | None:
     return "version " + _read_version(m["ver"], m["pre"])
 
 
 @_rule("versioned-name", r"(?P<name>[A-Z][A-Za-z]+)\s(?P<ver>\d+\.\d+)(?![\w.]|\.\d)")
-def _versioned_name(reader: Reader, m: re.Match[str]) -> str | None:
+def _versioned_name(reader: Reader, m: Match) -> str | None:
     if m["name"] not in _SOFTWARE:
         return None
     return f"{m['name']} {_read_version(m['ver'], None)}"
@@ -867,12 +947,12 @@ _SOFTWARE = frozenset(
 
 
 @_rule("windows-path", r"[A-Za-z]:\\[^\s\"<>|]*")
-def _windows_path(reader: Reader, m: re.Match[str]) -> str | None:
+def _windows_path(reader: Reader, m: Match) -> str | None:
     return tokens.read_path(m.group().rstrip(".,;:!?)"))
 
 
 @_rule("relative-path", r"(?P<p>[\w.-]+(?:/[\w.@+-]+){2,}/?|[\w-]+/[\w-]+\.[A-Za-z0-9]{1,5})(?![\w/])")
-def _relative_path(reader: Reader, m: re.Match[str]) -> str | None:
+def _relative_path(reader: Reader, m: Match) -> str | None:
     path = m["p"]
     if path.endswith(".") and not path.endswith(".."):
         return None
@@ -880,7 +960,7 @@ def _relative_path(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("word-slash-word", r"(?P<a>[A-Za-z]+)/(?P<b>[A-Za-z]+)(?![\w/])")
-def _word_slash_word(reader: Reader, m: re.Match[str]) -> str | None:
+def _word_slash_word(reader: Reader, m: Match) -> str | None:
     a, b = m["a"], m["b"]
     if a.lower() == "and" and b.lower() == "or":
         return "and or"
@@ -894,7 +974,7 @@ def _word_slash_word(reader: Reader, m: re.Match[str]) -> str | None:
     # The lookahead asks for a letter without the quadratic backtracking of "X*[A-Za-z]X*".
     r"(?P<name>(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)(?P<call>\(\))?(?![\w])",
 )
-def _dotted_name(reader: Reader, m: re.Match[str]) -> str | None:
+def _dotted_name(reader: Reader, m: Match) -> str | None:
     name = m["name"]
     parts = name.split(".")
     last = parts[-1]
@@ -911,12 +991,12 @@ def _dotted_name(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("identifier", r"(?P<id>_*[A-Za-z][A-Za-z0-9]*(?:_+[A-Za-z0-9]+)+_*|__[A-Za-z0-9]+__)(?:\(\))?(?![\w])")
-def _identifier(reader: Reader, m: re.Match[str]) -> str | None:
+def _identifier(reader: Reader, m: Match) -> str | None:
     return tokens.read_identifier(m["id"])
 
 
 @_rule("letters-digits", r"(?P<w>[A-Za-z]+\d[A-Za-z0-9]*)(?![\w])")
-def _letters_digits(reader: Reader, m: re.Match[str]) -> str | None:
+def _letters_digits(reader: Reader, m: Match) -> str | None:
     word = m["w"]
     known = tables.ACRONYM_WORDS.get(word)
     if known:
@@ -938,12 +1018,12 @@ def _letters_digits(reader: Reader, m: re.Match[str]) -> str | None:
     r"(?<![^\s(\"'])(?P<p>(?:~|\.{1,2})?/[\w.@+-]*[\w@+-](?:/[\w.@+-]*[\w@+-])*/?)"
     r"(?=[.,;:!?)\"']*(?:\s|$))",
 )
-def _path(reader: Reader, m: re.Match[str]) -> str | None:
+def _path(reader: Reader, m: Match) -> str | None:
     return tokens.read_path(m["p"])
 
 
 @_rule("dotfile", r"(?<![^\s(\"'])\.(?P<name>[A-Za-z][\w.-]*[A-Za-z0-9])(?![\w])")
-def _dotfile(reader: Reader, m: re.Match[str]) -> str | None:
+def _dotfile(reader: Reader, m: Match) -> str | None:
     return (
         "dot " + tokens.read_filename(m["name"])
         if "." in m["name"]
@@ -952,12 +1032,12 @@ def _dotfile(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("ellipsis", r"\.{3,}|…")
-def _ellipsis(reader: Reader, m: re.Match[str]) -> str | None:
+def _ellipsis(reader: Reader, m: Match) -> str | None:
     return "…"
 
 
 @_rule("flag", r"(?<![^\s(\"'`])(?P<f>--?[A-Za-z][\w-]*(?:=[^\s\"'`)]+)?)(?=[\s.,;:!?)\"'`]|$)")
-def _flag(reader: Reader, m: re.Match[str]) -> str | None:
+def _flag(reader: Reader, m: Match) -> str | None:
     flag = m["f"]
     if (
         flag.startswith("-")
@@ -971,27 +1051,27 @@ def _flag(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("dash", r"-{1,3}(?=\s|$)|—|–")
-def _dash(reader: Reader, m: re.Match[str]) -> str | None:
+def _dash(reader: Reader, m: Match) -> str | None:
     return "—"
 
 
 @_rule("control-caret", r"\^(?P<k>[A-Z])(?![\w])")
-def _control_caret(reader: Reader, m: re.Match[str]) -> str | None:
+def _control_caret(reader: Reader, m: Match) -> str | None:
     return f"control {m['k']}"
 
 
 @_rule("mac-chord", r"(?P<c>[⌘⌥⇧⌃]+[A-Za-z0-9])(?![\w])")
-def _mac_chord(reader: Reader, m: re.Match[str]) -> str | None:
+def _mac_chord(reader: Reader, m: Match) -> str | None:
     return tokens.read_chord(m["c"])
 
 
 @_rule("arrow", r"(?:->|=>|-->|==>)(?![>=])")
-def _arrow(reader: Reader, m: re.Match[str]) -> str | None:
+def _arrow(reader: Reader, m: Match) -> str | None:
     return "to"
 
 
 @_rule("operator", r"(?P<op><=|>=|==|!=|&&|\|\||<-)(?=\s|$)")
-def _operator(reader: Reader, m: re.Match[str]) -> str | None:
+def _operator(reader: Reader, m: Match) -> str | None:
     return {
         "<=": "is less than or equal to",
         ">=": "is greater than or equal to",
@@ -1004,51 +1084,38 @@ def _operator(reader: Reader, m: re.Match[str]) -> str | None:
 
 
 @_rule("hashtag", r"#(?P<tag>[A-Za-z][\w]*)")
-def _hashtag(reader: Reader, m: re.Match[str]) -> str | None:
+def _hashtag(reader: Reader, m: Match) -> str | None:
     return tokens.read_word(m["tag"]) if "_" not in m["tag"] else tokens.read_identifier(m["tag"])
 
 
 @_rule("mention", r"@(?P<name>[A-Za-z][\w.-]*[A-Za-z0-9_])(?![\w@])")
-def _mention(reader: Reader, m: re.Match[str]) -> str | None:
+def _mention(reader: Reader, m: Match) -> str | None:
     return "at " + tokens.read_identifier(m["name"].replace(".", " dot ").replace("-", "_"))
 
 
 @_rule("fraction-symbol", r"(?P<w>\d+)?(?P<f>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞⅐⅑⅒])")
-def _fraction_symbol(reader: Reader, m: re.Match[str]) -> str | None:
+def _fraction_symbol(reader: Reader, m: Match) -> str | None:
     a, b = tables.VULGAR_FRACTIONS[m["f"]]
     if m["w"]:
         return numbers.mixed_fraction(int(m["w"]), a, b)
     return numbers.fraction(a, b)
 
 
+@_rule("url", r"(?i:(?:https?|ftp|sftp|file|wss?|ssh|git|s3)://|www\.)[^\s<>\"]+")
+def _url(reader: Reader, m: Match) -> str | None:
+    url = m.group()
+    # Trailing punctuation (and an unbalanced ")") belongs to the sentence, not the URL.
+    trimmed = url.rstrip(".,;:!?'\"]}")
+    while trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
+        trimmed = trimmed[:-1].rstrip(".,;:!?'\"]}")
+    return tokens.read_url(trimmed, reader.options.urls) + url[len(trimmed) :]
+
+
 _BY_NAME = {rule.name: rule for rule in _PENDING}
 
 
-class _UrlPattern:
-    """Matches a URL but leaves trailing punctuation (and an unbalanced ")") to the sentence."""
-
-    _re = re.compile(r"(?:(?:https?|ftp|sftp|file|wss?|ssh|git|s3)://|www\.)[^\s<>\"]+", re.IGNORECASE)
-
-    def match(self, text: str, pos: int) -> re.Match[str] | None:
-        m = self._re.match(text, pos)
-        if m is None:
-            return None
-        url = m.group()
-        trimmed = url.rstrip(".,;:!?'\"]}")
-        while trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
-            trimmed = trimmed[:-1].rstrip(".,;:!?'\"]}")
-        return self._re.match(text, pos, pos + len(trimmed)) if trimmed != url else m
-
-
-def _url_handler(reader: Reader, m: re.Match[str]) -> str | None:
-    return tokens.read_url(m.group(), reader.options.urls)
-
-
-_URL = Rule("url", _UrlPattern(), _url_handler)  # type: ignore[arg-type]
-
-
-def _pick(*names: str) -> tuple[Rule, ...]:
-    return tuple(_URL if name == "url" else _BY_NAME[name] for name in names)
+def _pick(*names: str) -> RuleSet:
+    return RuleSet(tuple(_BY_NAME[name] for name in names))
 
 
 _NUMBER_RULES = _pick(
@@ -1078,7 +1145,7 @@ _NUMBER_RULES = _pick(
 )
 _CURRENCY_RULES = _pick("currency-before")
 _NEGATIVE_MONEY_RULES = _pick("currency-sign")
-_WORD_RULES = _pick(
+_WORD_RULE_NAMES = (
     "url",
     "email",
     "chord",
@@ -1098,6 +1165,8 @@ _WORD_RULES = _pick(
     "identifier",
     "letters-digits",
 )
+_WORD_RULES = _pick(*_WORD_RULE_NAMES)
+_CURRENCY_THEN_WORD_RULES = _pick("currency-before", *_WORD_RULE_NAMES)
 _DASH_RULES = _pick("flag", "dash", "arrow", "operator")
 _SYMBOL_RULES = _pick(
     "ellipsis",
