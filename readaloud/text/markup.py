@@ -69,6 +69,7 @@ _INLINE_RE = re.compile(
     r"|who\?|when\?|note \d{1,3})\]"
     r"|<(?:mailto:)?(?P<auto>(?:https?|ftp)://[^<>\s]{1,2000}|[\w.+-]{1,100}@[\w.-]{1,200})>"
     r"|(?P<ticks>`{1,3})(?P<code>[^`\n]{1,2000}?)(?P=ticks)"
+    r"|(?P<emph>\*{1,3}|_{1,3}|~~)"
 )
 
 
@@ -79,7 +80,7 @@ def convert(src: MappedText, options: NormalizeOptions, protector: Protector) ->
         src = _html(src)
     src = _blocks(src, options.code_blocks)
     text = src.text
-    if "[" in text or "`" in text or "<" in text:
+    if any(c in text for c in "[`<*_~"):
         src = _inline(src)
     return src
 
@@ -280,6 +281,15 @@ def _code_block(
     return j + 1
 
 
+def _is_emphasis(text: str, start: int, end: int) -> bool:
+    """Whether a run of ``*``, ``_`` or ``~~`` opens or closes emphasis (not "5*3", not snake_case)."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    opens = not (before.isalnum() or before in "*_~") and not after.isspace()
+    closes = not before.isspace() and not (after.isalnum() or after in "*_~")
+    return opens or closes
+
+
 def _inline(src: MappedText) -> MappedText:
     text = src.text
     editor = Editor(src)
@@ -295,6 +305,9 @@ def _inline(src: MappedText) -> MappedText:
             editor.replace(m.start(), m.end(), m["rtext"])
         elif m["auto"] is not None:
             editor.replace(m.start(), m.end(), m["auto"])
+        elif kind == "emph":
+            if _is_emphasis(text, m.start(), m.end()):
+                editor.replace(m.start(), m.end(), "")
         else:
             editor.replace(m.start(), m.end(), "")
     return editor.finish()
