@@ -93,7 +93,8 @@ def test_hindi_voice_keeps_devanagari() -> None:
 
 def test_lexicon_wins_over_the_built_in_rules() -> None:
     lexicon = Lexicon.from_config({"SQL": "S Q L", "JSON": "jay son", "v2": "version two point oh"})
-    assert normalize("Use SQL with JSON v2.", lexicon=lexicon).text == "Use S Q L with jay son version two point oh."
+    spoken = normalize("Use SQL with JSON v2.", lexicon=lexicon).text
+    assert spoken == "Use S Q L with jay son version two point oh."
 
 
 def test_lexicon_applies_inside_markup() -> None:
