@@ -128,9 +128,10 @@ def longest_gap(audio: np.ndarray) -> float:
     return max((length for _, length in pulse.gaps(audio[start:], threshold=AUDIBLE)), default=0.0)
 
 
-def run_streaming(server: pulse.PulseServer, synth: TimedSynthesizer, text: str) -> dict[str, float]:
+def run_streaming(server: pulse.PulseServer, synth: TimedSynthesizer, text: str,
+                  block: float) -> dict[str, float]:
     owner = Owner()
-    sink = ProbeSink("", linger=1.0)
+    sink = ProbeSink("", linger=1.0, block_seconds=block)
     reader = Reader(synth, sink, voice=VOICE, speed=1.0, sentence_pause=PAUSE, post=owner.post)
     recording = server.record()
     owner.run_for(0.3)
@@ -141,11 +142,12 @@ def run_streaming(server: pulse.PulseServer, synth: TimedSynthesizer, text: str)
     owner.run_until(lambda: reader.state is State.IDLE)
     wall = time.monotonic() - requested
     cpu = cpu_seconds() - cpu0
-    owner.run_for(0.4)
-    cpu_idle0, idle0 = cpu_seconds(), time.monotonic()
-    owner.run_for(2.0)  # the stream closes after its linger; then nothing should run
-    idle_cpu = (cpu_seconds() - cpu_idle0) / (time.monotonic() - idle0)
+    owner.run_for(0.4)  # the tail still in the device
     audio = recording.stop()
+    owner.run_until(lambda: not sink.is_open)  # the stream closes after its linger
+    cpu_idle0, idle0 = cpu_seconds(), time.monotonic()
+    time.sleep(2.0)  # an idle daemon: its loop sleeps, and nothing else of ours should run
+    idle_cpu = (cpu_seconds() - cpu_idle0) / (time.monotonic() - idle0)
     reader.close()
     first = pulse.first_sound(audio, threshold=AUDIBLE, start=recording.sample_at(requested))
     first_started, first_ready, _ = synth.chunks[0]
@@ -196,12 +198,13 @@ def run_naive(server: pulse.PulseServer, synth: TimedSynthesizer, text: str) -> 
     return {"ttfa": recording.time_of(first) - requested if first is not None else float("nan")}
 
 
-def run_controls(server: pulse.PulseServer, synth: TimedSynthesizer, rounds: int) -> dict[str, list[float]]:
+def run_controls(server: pulse.PulseServer, synth: TimedSynthesizer, rounds: int,
+                 block: float) -> dict[str, list[float]]:
     """Pause, resume and stop in the middle of sentences; latency in-process and at the sink."""
     results: dict[str, list[float]] = {key: [] for key in (
         "pause", "resume", "stop", "pause@sink", "resume@sink", "stop@sink")}
     owner = Owner()
-    sink = ProbeSink("", linger=5.0)
+    sink = ProbeSink("", linger=5.0, block_seconds=block)
     reader = Reader(synth, sink, voice=VOICE, speed=1.0, sentence_pause=PAUSE, post=owner.post)
     started: list[int] = []
 
@@ -252,6 +255,7 @@ def fmt(value: float, unit: str = "s", digits: int = 2) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="repetitions of each measurement")
+    parser.add_argument("--block", type=float, default=0.02, help="audio block in seconds (<= 0.02)")
     args = parser.parse_args(argv)
     if not pulse.available():
         print("needs pulseaudio and parec (apt install pulseaudio pulseaudio-utils)", file=sys.stderr)
@@ -266,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             list(real.synthesize(warm, VOICE, 1.0, first_clause=True))
         rows: list[Row] = []
         for name, text in (("short", SHORT), ("long", LONG)):
-            streaming = [run_streaming(server, synth, text) for _ in range(args.rounds)]
+            streaming = [run_streaming(server, synth, text, args.block) for _ in range(args.rounds)]
             naive = [run_naive(server, synth, text) for _ in range(args.rounds)]
 
             def median(key: str, runs: list[dict[str, float]] = streaming) -> float:
@@ -286,11 +290,12 @@ def main(argv: list[str] | None = None) -> int:
                 "CPU while speaking": f"{median('cpu') * 100:.0f} % of one core",
                 "CPU idle afterwards": f"{median('idle_cpu') * 100:.1f} % of one core",
             }))
-        controls = run_controls(server, synth, args.rounds)
+        controls = run_controls(server, synth, 3 * args.rounds, args.block)
 
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
-          f"engine {getattr(real.engine, 'name', '?')}, voice {VOICE}, {args.rounds} round(s), median")
+          f"engine {getattr(real.engine, 'name', '?')}, voice {VOICE}, "
+          f"audio block {args.block * 1000:.0f} ms, {args.rounds} round(s), median")
     for row in rows:
         print(f"\n| {row.name} | |\n|---|---|")
         for key, value in row.values.items():
@@ -298,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| control | in process (callback) | at the sink (recording) |\n|---|---|---|")
     for key in ("pause", "resume", "stop"):
         inner, outer = controls[key], controls[key + "@sink"]
-        print(f"| {key} | {fmt(max(inner) if inner else float('nan'), 'ms', 0)} max "
+        print(f"| {key} | {fmt(float(np.median(inner)) if inner else float('nan'), 'ms', 0)} median, "
+              f"{fmt(max(inner) if inner else float('nan'), 'ms', 0)} max "
               f"| {fmt(float(np.median(outer)) if outer else float('nan'), 'ms', 0)} median |")
     return 0
 
