@@ -112,6 +112,7 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
     os.close(fd)
     try:
         soundfile.write(temporary, audio, synthesizer.sample_rate, format=audio_format)
+        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes it private; a user's file isn't
         os.replace(temporary, output)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -120,6 +121,12 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
     if not args.quiet:
         print(f"wrote {output} ({seconds:.1f} s, voice {voice})", file=env.stderr)
     return 0
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _say_in_process(args: argparse.Namespace, env: Environment) -> int:

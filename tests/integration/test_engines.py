@@ -20,12 +20,10 @@ LONG = token_ids("ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi d�
 
 @pytest.fixture(scope="module")
 def random_torch_engine(tmp_path_factory):
-    torch = pytest.importorskip("torch", reason="the torch engine is an optional extra")
     from readaloud.speech.torch_engine import TorchEngine
+    from tests.random_kmodel import save_random_weights
 
-    torch.manual_seed(0)
-    weights = tmp_path_factory.mktemp("kmodel") / "random.pth"
-    torch.save({}, weights)  # no state dict entries: KModel keeps its random initialisation
+    weights = save_random_weights(tmp_path_factory.mktemp("kmodel") / "random.pth")
     return TorchEngine(weights, device="cpu")
 
 

@@ -125,8 +125,11 @@ def test_thousand_word_text_is_chunked_within_limits_and_fully_spoken(synthesize
 
 
 def test_run_on_sentence_longer_than_context_is_split_between_words(synthesizer):
-    clause = "and the children played by the water while their parents talked about the harvest"
-    text = "In the summer " + ", ".join([clause] * 12) + "."
+    people = ["the children", "the farmers", "their parents", "the old sailors", "two teachers", "the baker"]
+    actions = ["played by the water", "counted the sheep", "talked about the harvest",
+               "mended the nets", "sang in the hall", "painted the fence"]
+    clauses = [f"{who} {what}" for who, what in itertools.product(people, actions)][::2]
+    text = "In the summer " + ", and ".join(clauses) + "."
     (sentence,) = synthesizer.sentences(text, "af_heart")
     chunks = synthesizer.phoneme_chunks(sentence, "af_heart")
     assert len(chunks) > 1
