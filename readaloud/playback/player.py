@@ -12,10 +12,16 @@ Three threads touch a reading, each with one job:
 Commands never wait for synthesis. Every restart (stop, a new job, a voice change, going back
 further than the ring remembers) bumps an *epoch*: audio written under an older epoch is skipped
 by the callback, and the synthesis thread drops whatever it produced for an old epoch.
+
+A synthesizer may offer ``cancel()``: it is then called from the owning thread when the sentence
+being synthesized is no longer wanted (stop, skip, a new job). It must return at once and make the
+``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``);
+otherwise the chunk in flight is finished and then dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import logging
@@ -297,6 +303,7 @@ class Reader:
         self._thread: threading.Thread | None = None
         self._producing: _Tag | None = None  # the sentence being synthesized now
         self._cancelled: _Tag | None = None  # ... and whether it was asked to stop
+        self._cancel_pending = False
         self._changes = 0  # bumped on every command the synthesis thread must look at
         self._idle_at = -1  # value of _changes when the synthesis thread last found nothing to do
 
@@ -369,7 +376,7 @@ class Reader:
         replaced = list(self._jobs)
         self._finish_current_sentence()
         self._current = None
-        with self._cond:
+        with self._commanding():
             self._jobs = [job]
             self._restart_locked((job.id, 0), grace_seq=-1)
             self._preroll_next = not self._sink_started
@@ -381,7 +388,7 @@ class Reader:
             self._start_sink()
         except Exception:
             # No audio device: nothing was heard, so the request fails as a whole.
-            with self._cond:
+            with self._commanding():
                 self._jobs = []
                 self._restart_locked((0, 0), grace_seq=-1)
             self._set_state(State.IDLE)
@@ -421,7 +428,7 @@ class Reader:
         self._stop_sink()
         self._finish_current_sentence()
         stopped = list(self._jobs)
-        with self._cond:
+        with self._commanding():
             self._jobs = []
             self._restart_locked((0, 0), grace_seq=-1)
             self._paused = False
@@ -437,7 +444,7 @@ class Reader:
             self._playhead.request("skip")
             current = self._current
             if current is not None:
-                with self._cond:
+                with self._commanding():
                     self._cancel_synthesis_locked(lambda tag: tag.seq <= current.seq)
 
     def back(self) -> None:
@@ -523,15 +530,23 @@ class Reader:
         self._cond.wait(timeout)
         self._idle_at = -1
 
+    @contextlib.contextmanager
+    def _commanding(self) -> Iterator[None]:
+        """Hold the lock for a command; ask the engine to cancel (if needed) only after it."""
+        with self._cond:
+            yield
+            cancel, self._cancel_pending = self._cancel_pending, False
+        if cancel:
+            # Outside the lock: the engine may take its own lock, which the synthesis thread holds.
+            getattr(self._synthesizer, "cancel", lambda: None)()
+
     def _cancel_synthesis_locked(self, stale: Callable[[_Tag], bool]) -> None:
-        """Abort the synthesis call in progress if its sentence is ``stale`` (when the engine can)."""
+        """Drop the sentence being synthesized if it is ``stale``, and have the engine stop early."""
         producing = self._producing
         if producing is None or producing is self._cancelled or not stale(producing):
             return
         self._cancelled = producing
-        cancel = getattr(self._synthesizer, "cancel", None)
-        if cancel is not None:
-            cancel()
+        self._cancel_pending = True
 
     def _restart_locked(self, cursor: tuple[int, int], *, grace_seq: int) -> None:
         """New epoch: old audio is skipped, old synthesis dropped; produce from ``cursor``."""
@@ -545,7 +560,7 @@ class Reader:
         self._notify_locked()
 
     def _change_after_current(self, change: Callable[[_Job], None]) -> None:
-        with self._cond:
+        with self._commanding():
             for job in self._jobs:
                 change(job)
             if not self._jobs:
@@ -604,7 +619,7 @@ class Reader:
         """"back" to audio the ring no longer holds: synthesize the target sentence again."""
         index = max(0, min(target.seq - job.base_seq, len(job.sentences) - 1))
         self._finish_current_sentence()
-        with self._cond:
+        with self._commanding():
             self._restart_locked((job.id, index), grace_seq=-1)
 
     def _on_synthesis_failed(self, job_id: int, message: str) -> None:
