@@ -126,6 +126,11 @@ DOTTED: dict[str, str] = {
     "nov": "November",
     "dec": "December",
 }
+# Days of the week, capitalised and with their period ("Mon." but not "sat." or "wed.").
+DAYS: dict[str, str] = {
+    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday",
+}
 # Of DOTTED, those read only before a number ("No. 5", "p. 12", "Fig. 3", "Jan. 5").
 BEFORE_NUMBER = frozenset(
     {

@@ -247,6 +247,9 @@ class Reader:
             if pos == end:
                 return end
         found = _rules_for(text[pos], text[pos + 1 : pos + 2]).read(self, text, pos)
+        if found is None and text[pos] == "(" and pos + 1 < end:
+            pos += 1  # "(22°C)": not a phone number, so read what the parenthesis holds
+            found = _rules_for(text[pos], text[pos + 1 : pos + 2]).read(self, text, pos)
         if found is not None:
             rule_end, spoken = found
             self.replace(pos, rule_end, spoken)
@@ -263,6 +266,7 @@ class Reader:
             word.lower() in tables.DOTTED
             or word in tables.TITLES
             or word in tables.AFTER_NAME
+            or word in tables.DAYS
             or word == "al"
         ):
             return True
@@ -339,6 +343,8 @@ class Reader:
         left_digit = bool(left) and left[-1].isdigit()
         right_digit = bool(right) and right[0].isdigit()
         if sym in ".,;:!?":
+            if sym == "." and prev_alpha and next_alpha and prev[-1].islower() and nxt.istitle():
+                return None  # "world.This": a missing space after a full stop; keep the period
             if sym == "." and (prev_alpha or prev_digit) and (next_alpha or next_digit):
                 return "dot"
             if sym == ":" and nxt:
@@ -433,11 +439,18 @@ _AFTER_YEAR = _wordset(
 )
 
 
+# "Q3 2024", "H1 2023", "FY 2025": a period of the year before a four-digit number.
+_PERIOD_BEFORE_RE = re.compile(r"\b(?:Q[1-4]|H[12]|FY)\s$")
+
+
 def _year_or_number(reader: Reader, num: str, start: int, end: int) -> str:
     value = int(num)
-    prev = reader.prev_word(start).lower()
+    raw_prev = reader.prev_word(start)
+    prev = raw_prev.lower()
     nxt = reader.next_word(end)
-    if nxt in tables.YEAR_SUFFIX or prev in tables.YEAR_CONTEXT:
+    if nxt in tables.YEAR_SUFFIX or prev in tables.YEAR_CONTEXT or _PERIOD_BEFORE_RE.search(
+        reader.text, max(0, start - 8), start
+    ):
         return numbers.year(value, british=reader.british)
     if nxt.islower() and nxt not in _AFTER_YEAR:
         return numbers.cardinal(num, british=reader.british)
@@ -522,6 +535,22 @@ def _hour_ampm(reader: Reader, m: Match) -> str | None:
         return None
     suffix = "AM" if m["ap"][0] in "aA" else "PM"
     return f"{numbers.cardinal(hour)} {suffix}" + _kept_period(reader, m, "ap")
+
+
+@_rule("feet-inches", r"(?P<ft>[1-9])'(?P<inch>\d{1,2})(?:\"|'')(?![\w])")
+def _feet_inches(reader: Reader, m: Match) -> str | None:
+    return f"{numbers.cardinal(m['ft'])} foot {numbers.cardinal(m['inch'])}"
+
+
+_EMOTICONS = {":)": "smiley", ":-)": "smiley", "=)": "smiley", ":(": "sad face", ":-(": "sad face",
+              ";)": "wink", ";-)": "wink", ":D": "big smile", ":-D": "big smile", ":P": "tongue out",
+              ":p": "tongue out", "<3": "heart", ":'(": "crying face", ":O": "surprised face",
+              ":o": "surprised face"}
+
+
+@_rule("emoticon", r"(?<![^\s(\"'])(?P<e>[:;=]['-]?[)(DPpOo/\\|\]\[*3]|</?3)(?=[\s.,!?)\"']|$)")
+def _emoticon(reader: Reader, m: Match) -> str | None:
+    return _EMOTICONS.get(m["e"], "smiley") if reader.options.emoji == "name" else ""
 
 
 @_rule("ratio", r"(?P<a>\d+):(?P<b>\d+)(?![\d:])")
@@ -655,6 +684,8 @@ def _fraction(reader: Reader, m: Match) -> str | None:
         return numbers.calendar_date(None, a, b, british=reader.british)
     if b == 0 or b > 100 or len(m["a"]) > 4:
         return f"{reader.number(m['a'])} over {reader.number(m['b'])}"
+    if b in (10, 100) and 1 < a <= b:
+        return f"{numbers.cardinal(a)} out of {numbers.cardinal(b)}"  # scores and ratings: 8/10
     return numbers.fraction(a, b, british=reader.british)
 
 
@@ -753,8 +784,12 @@ def _signed_number(reader: Reader, m: Match) -> str | None:
 @_rule("number", rf"(?P<num>{NUM})(?![\w])")
 def _number(reader: Reader, m: Match) -> str | None:
     num = m["num"]
-    if len(num) == 4 and num.isdigit() and num[0] in "12":
-        return _year_or_number(reader, num, m.start(), m.end())
+    if len(num) == 4 and num.isdigit() and num[0] != "0":
+        prev = reader.prev_word(m.start())
+        if prev.isupper() and 2 <= len(prev) <= 5 and reader.text[m.start() - 1] == " ":
+            return numbers.year(int(num), british=reader.british)  # RFC 2616, ISO 8601: in pairs
+        if num[0] in "12":
+            return _year_or_number(reader, num, m.start(), m.end())
     if "," not in num and "." not in num and len(num) > 9:
         return numbers.digits(num)
     return reader.number(num.replace(",", ""))
@@ -808,10 +843,13 @@ def _dotted_abbreviation(reader: Reader, m: Match) -> str | None:
     elif key in tables.AFTER_NAME and _is_name(prev):
         spoken = tables.AFTER_NAME[key]
         ends = lower in tables.CAN_END
+    elif key in tables.DAYS:
+        spoken = tables.DAYS[key]
+        ends = True
     elif lower == "al" and prev.lower() == "et":
         spoken = "al"
         ends = True
-    elif lower in tables.DOTTED:
+    elif lower in tables.DOTTED and not (key.isupper() and len(key) > 1 and "." not in key):
         if lower in tables.BEFORE_NUMBER and not nxt[:1].isdigit():
             return None
         spoken = tables.DOTTED[lower]
@@ -1124,6 +1162,7 @@ _NUMBER_RULES = _pick(
     "day-month",
     "time",
     "hour-ampm",
+    "feet-inches",
     "ratio",
     "phone",
     "currency-sign",
@@ -1169,6 +1208,7 @@ _WORD_RULES = _pick(*_WORD_RULE_NAMES)
 _CURRENCY_THEN_WORD_RULES = _pick("currency-before", *_WORD_RULE_NAMES)
 _DASH_RULES = _pick("flag", "dash", "arrow", "operator")
 _SYMBOL_RULES = _pick(
+    "emoticon",
     "ellipsis",
     "path",
     "dotfile",
