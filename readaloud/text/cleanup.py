@@ -157,5 +157,9 @@ def _is_wrap(text: str, start: int, end: int) -> bool:
     if nxt.islower():
         return True
     if prev_line[-1] in _SENTENCE_END:
+        line_end = text.find("\n", end)
+        next_line = text[end : line_end if line_end >= 0 else len(text)].rstrip()
+        if len(next_line) < _WRAP_MIN and next_line and next_line[-1] not in _SENTENCE_END:
+            return False  # a short title after a finished sentence: "1 Introduction"
         return len(prev_line) >= _WRAP_MIN
     return len(prev_line) >= _WRAP_MIN and (nxt.isalnum() or nxt in "(\"'")

@@ -373,7 +373,8 @@ class Reader:
                 return "over"
             return ""
         if sym in "*×":
-            return "times" if left_digit and right_digit else ""
+            standalone = first and last and bool(left) and bool(right)  # "x * 2"
+            return "times" if (left_digit and right_digit) or standalone else ""
         if sym == "^":
             return "to the power of" if left and right_digit else ""
         if sym == "#":
@@ -414,6 +415,8 @@ class Reader:
 def _rules_for(first: str, second: str) -> RuleSet:
     if first.isdigit():
         return _NUMBER_RULES
+    if first in "~≈" and second in "$€£¥₹₩₽₿":
+        return _CURRENCY_RULES
     if first in "$€£¥₹₩₽₿" or (first == "U" and second == "S"):
         return _CURRENCY_THEN_WORD_RULES if first == "U" else _CURRENCY_RULES
     if first in "+-−~≈#(" and second.isdigit():
@@ -553,6 +556,13 @@ def _emoticon(reader: Reader, m: Match) -> str | None:
     return _EMOTICONS.get(m["e"], "smiley") if reader.options.emoji == "name" else ""
 
 
+@_rule("scientific", r"(?P<m>\d+(?:\.\d+)?)[eE](?P<e>[-+−]?\d{1,3})(?![\w])")
+def _scientific(reader: Reader, m: Match) -> str | None:
+    exponent = m["e"].lstrip("+")
+    power = numbers.cardinal(exponent.replace("−", "-"))
+    return f"{reader.number(m['m'])} times ten to the power of {power}"
+
+
 @_rule("ratio", r"(?P<a>\d+):(?P<b>\d+)(?![\d:])")
 def _ratio(reader: Reader, m: Match) -> str | None:
     return f"{reader.number(m['a'])} to {reader.number(m['b'])}"
@@ -560,8 +570,9 @@ def _ratio(reader: Reader, m: Match) -> str | None:
 
 @_rule(
     "phone",
-    r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{3}[.-])\d{3}[ .-]\d{4}(?![\d-])"
-    r"|\+\d{1,3}(?:[ .-]\d{2,5}){2,4}(?![\d-])|0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\d-])|\d{3}-\d{4}(?![\d-])",
+    r"(?:\+\d{1,3}[ .-]?|1[-.])?(?:\(\d{2,4}\)[ .-]?|\d{3}[.-])\d{3}[ .-]\d{4}(?![\d-])"
+    r"|\+\d{1,3}(?:[ .-]\d{2,5}){2,4}(?![\d-])|0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\d-])"
+    r"|0\d{3,4}[ -]\d{5,7}(?![\d-])|\d{3}-\d{4}(?![\d-])",
 )
 def _phone(reader: Reader, m: Match) -> str | None:
     groups = re.findall(r"\d+", m.group())
@@ -592,7 +603,7 @@ def _money(reader: Reader, currency: str, num: str, scale: str | None) -> str:
 
 @_rule(
     "currency-before",
-    rf"(?P<cur>{_CURRENCY_SYMBOL})\s?(?P<num>{NUM})(?:\s?(?P<scale>{_SCALE}){_END})?"
+    rf"(?P<approx>[~≈]\s?)?(?P<cur>{_CURRENCY_SYMBOL})\s?(?P<num>{NUM})(?:\s?(?P<scale>{_SCALE}){_END})?"
     rf"(?:\s?[-–]\s?{_CURRENCY_SYMBOL}?(?P<num2>{NUM})(?:\s?(?P<scale2>{_SCALE}){_END})?)?"
     rf"(?:/(?P<per>[A-Za-z]+))?{_END}",
 )
@@ -607,7 +618,7 @@ def _currency_before(reader: Reader, m: Match) -> str | None:
         words = _money(reader, currency, m["num"], m["scale"])
     if m["per"]:
         words += " per " + _per_word(m["per"])
-    return words
+    return f"about {words}" if m["approx"] else words
 
 
 def _per_word(word: str) -> str:
@@ -620,11 +631,16 @@ def _negative_money(reader: Reader, m: Match) -> str | None:
     return "minus " + _money(reader, m["cur"], m["num"], None)
 
 
-@_rule("currency-after", rf"(?P<num>{NUM})\s?(?P<cur>USD|EUR|GBP|JPY|CAD|AUD|CHF|CNY|INR|BTC|[€¢£]){_END}")
+@_rule(
+    "currency-after",
+    rf"(?P<approx>[~≈])?(?P<num>{NUM})\s?(?P<cur>USD|EUR|GBP|JPY|CAD|AUD|CHF|CNY|INR|BTC|[€¢£]){_END}",
+)
 def _currency_after(reader: Reader, m: Match) -> str | None:
     if m["cur"] == "¢":
-        return f"{numbers.number(m['num'], british=reader.british)} {'cent' if m['num'] == '1' else 'cents'}"
-    return _money(reader, m["cur"], m["num"], None)
+        words = f"{numbers.number(m['num'], british=reader.british)} {'cent' if m['num'] == '1' else 'cents'}"
+    else:
+        words = _money(reader, m["cur"], m["num"], None)
+    return f"about {words}" if m["approx"] else words
 
 
 @_rule("percent", rf"(?P<sign>[-−+~])?(?P<num>{NUM})(?:\s?(?:[-–]|to)\s?(?P<num2>{NUM}))?\s?%")
@@ -784,6 +800,8 @@ def _signed_number(reader: Reader, m: Match) -> str | None:
 @_rule("number", rf"(?P<num>{NUM})(?![\w])")
 def _number(reader: Reader, m: Match) -> str | None:
     num = m["num"]
+    if num in ("911", "999", "112"):
+        return numbers.digits(num)  # emergency numbers are read digit by digit
     if len(num) == 4 and num.isdigit() and num[0] != "0":
         prev = reader.prev_word(m.start())
         if prev.isupper() and 2 <= len(prev) <= 5 and reader.text[m.start() - 1] == " ":
@@ -870,6 +888,9 @@ _ALWAYS_TITLES = frozenset({"Mr", "Mrs", "Ms", "Mx", "Prof", "Messrs"})
 
 
 def _is_name(word: str) -> bool:
+    """Whether ``word`` (the word before "St."/"Ave."...) names a street: "Elm", "Main", "5th"."""
+    if word in ("st", "nd", "rd", "th"):
+        return True  # the ordinal in "5th Ave."
     return bool(word) and word[0].isupper() and word.lower() not in ("the", "a", "in", "on", "at", "of")
 
 
@@ -989,11 +1010,16 @@ def _windows_path(reader: Reader, m: Match) -> str | None:
     return tokens.read_path(m.group().rstrip(".,;:!?)"))
 
 
-@_rule("relative-path", r"(?P<p>[\w.-]+(?:/[\w.@+-]+){2,}/?|[\w-]+/[\w-]+\.[A-Za-z0-9]{1,5})(?![\w/])")
+@_rule(
+    "relative-path",
+    r"(?P<p>[\w.-]+(?:/[\w.@+-]*[\w@+-]){2,}/?|[\w.-]+/[\w-]+\.[A-Za-z0-9]{1,5}|[\w-]+(?:\.[\w-]+)+/[\w.@+-]*[\w@+-])"
+    r"(?![\w/])",
+)
 def _relative_path(reader: Reader, m: Match) -> str | None:
     path = m["p"]
-    if path.endswith(".") and not path.endswith(".."):
-        return None
+    host = path.split("/", 1)[0]
+    if "." in host and host.rsplit(".", 1)[1].lower() in tables.TLDS and host.rsplit(".", 1)[1].islower():
+        return tokens.read_url(path, reader.options.urls)  # a bare domain with a path: docs.rs/regex
     return tokens.read_path(path)
 
 
@@ -1163,6 +1189,7 @@ _NUMBER_RULES = _pick(
     "time",
     "hour-ampm",
     "feet-inches",
+    "scientific",
     "ratio",
     "phone",
     "currency-sign",
