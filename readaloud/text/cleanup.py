@@ -86,33 +86,36 @@ for _cp in range(0xFF01, 0xFF5F):
 
 _CHAR_RE = re.compile(
     "\r\n|[" + "".join(re.escape(c) for c in _CHAR_MAP if len(c) == 1) + "]"
-    # A base character followed by combining marks: recompose (NFC) so "e\u0301" reads as "é".
-    r"|.[\u0300-\u036f]+"
+    # Combining marks after a base character: recompose (NFC) so "e\u0301" reads as "é".
+    r"|(?P<marks>[\u0300-\u036f]+)"
     # Private-use characters: unreadable, and the normalizer uses them internally as placeholders.
     "|[\ue000-\uf8ff\U000f0000-\U0010ffff]",
-    re.DOTALL,
 )
 
 
 def clean_characters(src: MappedText) -> MappedText:
     """Drop control and invisible characters, fold quotes, dashes, ligatures and spaces."""
+    text = src.text
     editor = Editor(src)
     get = _CHAR_MAP.get
-    for m in _CHAR_RE.finditer(src.text):
+    for m in _CHAR_RE.finditer(text):
+        start = m.start()
+        if m.lastgroup == "marks":
+            if start > editor.pos:  # the base character before the marks is still untouched
+                composed = unicodedata.normalize("NFC", text[start - 1 : m.end()])
+                if composed != text[start - 1 : m.end()]:
+                    editor.replace(start - 1, m.end(), composed)
+            continue
         s = m.group()
-        new = get(s)
-        if new is None and len(s) == 1:
-            new = ""
-        elif new is None:
-            new = unicodedata.normalize("NFC", s)
+        new = get(s, "")
         if new != s:
-            editor.replace(m.start(), m.end(), new)
+            editor.replace(start, m.end(), new)
     return editor.finish()
 
 
 # A line break hyphenating a word: "exam-\n   ple".
-_BREAK_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])-[ ]*\n[ ]*(?=[^\W\d_])")
-_SPACES_RE = re.compile(r"[ ]{2,}|[ ]*\n[ \n]*|^[ ]+|[ ]+$")
+_BREAK_HYPHEN_RE = re.compile(r"-(?<=[^\W\d_]-)[ ]*\n[ ]*(?=[^\W\d_])")
+_SPACES_RE = re.compile(r"(?=[ \n])(?:[ ]{2,}|[ ]*\n[ \n]*|^[ ]+|[ ]+$)")
 _SENTENCE_END = frozenset(".!?:;…\"')]")
 _WRAP_MIN = 40
 

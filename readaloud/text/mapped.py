@@ -16,7 +16,7 @@ per-character offsets are built once, at the end (:meth:`MappedText.char_offsets
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, chain, repeat
 
 
 class MappedText:
@@ -38,17 +38,27 @@ class MappedText:
         n = len(text)
         return cls(text, [n], [0], [n], [True]) if n else cls(text, [], [], [], [])
 
-    def char_offsets(self) -> tuple[list[int], list[int]]:
-        """Per character of ``text``: the start and the end of the original text it stands for."""
-        firsts: list[int] = []
-        lasts: list[int] = []
-        for length, start, end, copy in zip(self.lengths, self.starts, self.ends, self.copies, strict=True):
-            if copy:
-                firsts.extend(range(start, start + length))
-                lasts.extend(range(start + 1, start + length + 1))
-            else:
-                firsts.extend([start] * length)
-                lasts.extend([end] * length)
+    def char_offsets(self, total: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Per character of ``text``: the start and the end of the original text it stands for.
+
+        The starts get one more entry, ``total`` (the original's length), as a sentinel.
+        """
+        segments = list(zip(self.lengths, self.starts, self.ends, self.copies, strict=True))
+        firsts = tuple(
+            chain(
+                chain.from_iterable(
+                    range(start, start + length) if copy else repeat(start, length)
+                    for length, start, _end, copy in segments
+                ),
+                (total,),
+            )
+        )
+        lasts = tuple(
+            chain.from_iterable(
+                range(start + 1, start + length + 1) if copy else repeat(end, length)
+                for length, start, end, copy in segments
+            )
+        )
         return firsts, lasts
 
 

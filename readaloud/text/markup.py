@@ -57,9 +57,13 @@ _LIST_RE = re.compile(r"[ \t]*(?:[-*+•◦▪‣]|\d{1,3}[.)]|[a-z]\))[ \t]+(?:
 _TABLE_SEPARATOR_RE = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
 _LINK_DEFINITION_RE = re.compile(r" {0,3}\[(?!\^)[^\[\]\n]{1,200}\]:[ \t]+\S+.*$")
 _FOOTNOTE_DEFINITION_RE = re.compile(r" {0,3}\[\^[^\[\]\s]{1,50}\]:[ \t]*")
+# First characters of lines that may carry Markdown block syntax (digits and "a)" are checked apart).
+_BLOCK_STARTS = frozenset("#>-*+•◦▪‣=_|`~[")
 _TERMINAL = frozenset(".!?:;…\"')")
 
 _INLINE_RE = re.compile(
+    # The leading lookahead lets the regex engine skip to candidate characters at C speed.
+    r"(?=[!\[<`*_~])(?:"
     r"!\[(?P<alt>[^\[\]\n]{0,500})\]\([^()\s]{0,2000}(?:[ \t]+\"[^\"\n]{0,200}\")?\)"
     r"|\[(?P<text>[^\[\]\n]{1,500})\]\([^()\s]{0,2000}(?:[ \t]+\"[^\"\n]{0,200}\")?\)"
     r"|\[(?P<rtext>[^\[\]\n]{1,500})\]\[[^\[\]\n]{0,100}\]"
@@ -70,6 +74,7 @@ _INLINE_RE = re.compile(
     r"|<(?:mailto:)?(?P<auto>(?:https?|ftp)://[^<>\s]{1,2000}|[\w.+-]{1,100}@[\w.-]{1,200})>"
     r"|(?P<ticks>`{1,3})(?P<code>[^`\n]{1,2000}?)(?P=ticks)"
     r"|(?P<emph>\*{1,3}|_{1,3}|~~)"
+    r")"
 )
 
 
@@ -151,6 +156,15 @@ def _blocks(src: MappedText, code_blocks: str) -> MappedText:
     while i < count:
         start, end = spans[i]
         line = text[start:end]
+        first = line.lstrip(" \t")[:1]
+        if first not in _BLOCK_STARTS and "|" not in line and not (
+            first.isalnum() and line.lstrip(" \t")[1:4].lstrip("0123456789")[:1] in ".)"
+        ):
+            # Plain text, unless the next line underlines it as a heading ("Title\n=====").
+            following = text[spans[i + 1][0] : spans[i + 1][1]].lstrip(" ")[:1] if i + 1 < count else ""
+            if following not in ("=", "-"):
+                i += 1
+                continue
         fence = _FENCE_RE.match(line)
         if fence is not None:
             i = _code_block(text, spans, i, fence["fence"], editor, code_blocks)

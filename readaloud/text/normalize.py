@@ -99,6 +99,5 @@ def normalize(
     mapped = scripts.filter_scripts(mapped, language, emoji=options.emoji)
     mapped = tidy.tidy(mapped, english=language == "en")
     mapped = protector.restore(mapped)
-    firsts, lasts = mapped.char_offsets()
-    firsts.append(len(text))
-    return NormalizedText(mapped.text, tuple(firsts), tuple(lasts))
+    firsts, lasts = mapped.char_offsets(len(text))
+    return NormalizedText(mapped.text, firsts, lasts)

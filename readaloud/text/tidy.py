@@ -22,12 +22,15 @@ _W = f"{LETTERS}{PLACEHOLDER_CLASS}"
 _FILTER_RE = re.compile(rf"[^{_W} \n{_P}]+")
 _WORDISH = re.compile(rf"[{_W}]")
 # Spacing and punctuation fixes; every branch starts with a literal character or a class.
+# The leading lookahead lets the regex engine skip to candidate characters at C speed.
 _SPACING_RE = re.compile(
+    r"(?=[\n.,!?;:… (])(?:"
     rf"(?P<blank>\n[^\w\n{PLACEHOLDER_CLASS}]*(?=\n|\Z))"
     rf"|(?P<lead>\n[ .,!?;:…—)]+)"
     rf"|(?P<punct>[.,!?;:…](?: ?[.,!?;:…])+)"
     rf"|(?P<space> (?: *(?=[.,!?;:…)\n]|\Z)| +))"
     rf"|(?P<paren>\((?: *\)| +))"
+    r")"
 )
 _FIRST_LINE_RE = re.compile(rf"[^\w\n{PLACEHOLDER_CLASS}]*(?:\n|\Z)|[ .,!?;:…—)]+")
 

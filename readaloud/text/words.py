@@ -132,9 +132,10 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_TRIGGER_RE = re.compile(
-    rf"[^\sa-z,;'\"()!?\-{PLACEHOLDER_CLASS}]|(?<![a-z])-|-(?![a-z])|\b(?:vs|aka|approx|etc)\b"
-)
+# Characters that start something to read; every branch starts with a class, so the regex engine
+# skips plain lower-case prose at C speed. Bare abbreviations ("vs") are found by their own scan.
+_TRIGGER_RE = re.compile(rf"[^\sa-z,;'\"()!?\-{PLACEHOLDER_CLASS}]|-(?:(?![a-z])|(?<![a-z]-))")
+_BARE_RE = re.compile(r"(?=[vae])(?<![\w])(?:vs|aka|approx|etc)\b")
 _SPACE_RE = re.compile(r"\s")
 _FAST_RE = re.compile(r"[(\"']*([A-Za-z][a-z]*(?:'[a-z]+)?)([.,;:!?\"')]*)")
 _PREV_WORD_RE = re.compile(r"([A-Za-z]+)[^A-Za-z\n]{0,3}$")
@@ -212,11 +213,16 @@ class Reader:
         space = _SPACE_RE.search
         fast_path = _FAST_RE.fullmatch
         needs_rules = self._needs_rules
+        bare = [m.start() for m in _BARE_RE.finditer(text)]
+        bare.append(n)
+        next_bare = 0
         while pos < n:
-            m = trigger(text, pos)
-            if m is None:
+            while bare[next_bare] < pos:
+                next_bare += 1
+            m = trigger(text, pos, bare[next_bare] + 1)
+            t = m.start() if m is not None else bare[next_bare]
+            if t >= n:
                 break
-            t = m.start()
             start = max(text.rfind(" ", pos, t), text.rfind("\n", pos, t)) + 1
             if start < pos:
                 start = pos
