@@ -61,9 +61,11 @@ def private_services() -> Iterator[Services]:
     runtime.mkdir(mode=0o700)
     processes: list[subprocess.Popen[Any]] = []
     try:
+        # The bus looks for activatable services under $XDG_DATA_HOME/dbus-1/services.
         bus = subprocess.Popen(
             ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={root}"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env=dict(os.environ, XDG_DATA_HOME=str(root / "data")),
         )
         processes.append(bus)
         assert bus.stdout is not None
@@ -79,6 +81,7 @@ def private_services() -> Iterator[Services]:
             PULSE_SERVER=f"unix:{runtime}/pulse/native",
             XDG_CONFIG_HOME=str(root / "config"),
             XDG_STATE_HOME=str(root / "state"),
+            XDG_DATA_HOME=str(root / "data"),
             XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")),
             PYTHONUNBUFFERED="1",
         )

@@ -545,3 +545,40 @@ def test_sigterm_shuts_down_cleanly_then_say_autospawns(
                 time.sleep(0.2)
     log = Path(services.env["XDG_STATE_HOME"]) / "readaloud" / "daemon.log"
     assert log.exists()
+
+
+def test_say_starts_the_daemon_through_dbus_activation_when_installed(services: Services, bus: Bus) -> None:
+    """With a D-Bus service file (as `readaloud install-service` writes), the bus starts the daemon."""
+    import os
+    import sys
+
+    assert readaloud(services, "status").returncode == 1  # no daemon yet: the bus must start one
+    service_dir = Path(services.env["XDG_DATA_HOME"]) / "dbus-1" / "services"
+    service_dir.mkdir(parents=True, exist_ok=True)
+    (service_dir / "io.github.readaloud.ReadAloud.service").write_text(
+        f"[D-BUS Service]\nName=io.github.readaloud.ReadAloud\nExec={sys.executable} -m readaloud daemon\n"
+    )
+    # What a desktop session does with dbus-update-activation-environment.
+    keys = ("DISPLAY", "XDG_RUNTIME_DIR", "PULSE_SERVER", "XDG_CONFIG_HOME", "XDG_STATE_HOME",
+            "XDG_CACHE_HOME", "PYTHONPATH", "HOME")
+    environment = {key: services.env[key] for key in keys if key in services.env}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    for member, signature, body in (("UpdateActivationEnvironment", "a{ss}", [environment]),
+                                    ("ReloadConfig", "", [])):
+        reply = bus.call(member, signature, body, interface="org.freedesktop.DBus",
+                         destination="org.freedesktop.DBus", path="/org/freedesktop/DBus")
+        assert reply.message_type == MessageType.METHOD_RETURN, reply.body
+
+    spawned = readaloud(services, "say", "--wait", SHORT, timeout=300)
+    try:
+        assert spawned.returncode == 0, spawned.stderr
+        assert b"D-Bus activation" in spawned.stderr
+    finally:
+        reply = bus.call("GetConnectionUnixProcessID", "s", ["io.github.readaloud.ReadAloud"],
+                         interface="org.freedesktop.DBus", destination="org.freedesktop.DBus",
+                         path="/org/freedesktop/DBus")
+        if reply.message_type == MessageType.METHOD_RETURN:
+            os.kill(int(reply.body[0]), signal.SIGTERM)
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and readaloud(services, "status").returncode == 0:
+                time.sleep(0.2)
