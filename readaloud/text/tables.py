@@ -402,6 +402,8 @@ UNITS: dict[str, tuple[str, str]] = {
     "cal": ("calorie", "calories"),
     "x": ("times", "times"),
     "×": ("times", "times"),
+    "tbsp": ("tablespoon", "tablespoons"),
+    "tsp": ("teaspoon", "teaspoons"),
 }
 # Units that need a space-free number before them or are too ambiguous after a space ("5 t", "5 x").
 UNITS_ATTACHED_ONLY = frozenset({"t", "K", "k", "x", "us", "B", "l", "°"})

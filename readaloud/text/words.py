@@ -142,7 +142,7 @@ _PREV_WORD_RE = re.compile(r"([A-Za-z]+)[^A-Za-z\n]{0,3}$")
 _NEXT_WORD_RE = re.compile(r"[ \"'(]*([A-Za-z]+|\d)")
 _NUMERIC_SYMBOLS = "".join(tables.SUPERSCRIPTS) + "".join(tables.VULGAR_FRACTIONS)
 _PIECE_RE = re.compile(
-    rf"(?P<special>[{_NUMERIC_SYMBOLS}])|(?P<word>[^\W\d_{_NUMERIC_SYMBOLS}]+(?:['-][^\W\d_{_NUMERIC_SYMBOLS}]+)*)|(?P<num>\d+(?:[.,]\d+)*)|(?P<ph>[{PLACEHOLDER_CLASS}])|(?P<sym>.)",
+    rf"(?P<op><=|>=|==|!=|->|=>)|(?P<special>[{_NUMERIC_SYMBOLS}])|(?P<word>[^\W\d_{_NUMERIC_SYMBOLS}]+(?:['-][^\W\d_{_NUMERIC_SYMBOLS}]+)*)|(?P<num>\d+(?:[.,]\d+)*)|(?P<ph>[{PLACEHOLDER_CLASS}])|(?P<sym>.)",
     re.DOTALL,
 )
 _OPENERS = "(\"'"
@@ -160,6 +160,8 @@ def _rule(name: str, pattern: str, flags: int = 0) -> Callable[[Handler], Handle
 _PENDING: list[Rule] = []
 
 
+_OPERATORS = {"<=": "less than or equal to", ">=": "greater than or equal to", "==": "equals",
+              "!=": "not equal to", "->": "to", "=>": "to"}
 # Words that usually begin a sentence: after "etc." or "U.S." they mean the period ended one.
 _SENTENCE_STARTERS = _wordset(
     """The A An I It He She We They You This That These Those There Then But And So Yet In On At For
@@ -311,6 +313,8 @@ class Reader:
             spoken: str | None
             if kind == "word":
                 spoken = tokens.read_word(piece)
+            elif kind == "num" and piece.count(".") >= 2:
+                spoken = _read_version(piece, None)  # "2.2.0"
             elif kind == "num":
                 spoken = (
                     self.number(piece.replace(",", ""))
@@ -319,6 +323,8 @@ class Reader:
                 )
             elif kind == "ph":
                 spoken = piece
+            elif kind == "op":
+                spoken = _OPERATORS[piece]
             else:  # a symbol, or a superscript/fraction that \w would otherwise take for a letter
                 spoken = self.symbol(piece, prev, nxt, before if i == 0 else "", after if nxt == "" else "")
                 if spoken is None:
@@ -379,7 +385,7 @@ class Reader:
                 return "over"
             return ""
         if sym in "*×":
-            standalone = first and last and bool(left) and bool(right)  # "x * 2"
+            standalone = first and last and (left_digit or right_digit)  # "x * 2", not "SELECT * FROM"
             return "times" if (left_digit and right_digit) or standalone else ""
         if sym == "^":
             return "to the power of" if left and right_digit else ""
@@ -719,8 +725,15 @@ def _version(reader: Reader, m: Match) -> str | None:
     return _read_version(m["ver"], m["pre"])
 
 
+def _version_part(part: str) -> str:
+    """ "04" in "22.04" reads "oh four"."""
+    if len(part) > 1 and part[0] == "0":
+        return "oh " + numbers.digits(part[1:]) if len(part) == 2 else numbers.digits(part)
+    return numbers.cardinal(part)
+
+
 def _read_version(version: str, pre: str | None) -> str:
-    words = " point ".join(numbers.cardinal(part) for part in version.split("."))
+    words = " point ".join(_version_part(part) for part in version.split("."))
     if pre:
         label = re.sub(r"[\d.-]+", "", pre)
         digits = re.sub(r"\D+", "", pre)
@@ -759,8 +772,8 @@ def _number_unit(reader: Reader, m: Match) -> str | None:
     unit = m["unit"]
     if m["space"] and unit in tables.UNITS_ATTACHED_ONLY:
         return None
-    if unit in ("K", "k") and m["num"] in ("4", "8", "2", "5", "1") and not m["num2"] and not m["space"]:
-        return f"{numbers.cardinal(m['num'])} K"  # 4K video
+    if unit in ("K", "k"):
+        return f"{reader.number(m['num'])} K"  # 4K video, a 10K run, 5k followers
     num = m["num"].replace(",", "")
     words = reader.number(num)
     if m["num2"]:
