@@ -9,8 +9,9 @@ the name the bus answers ``ServiceUnknown``, which the client turns into "not ru
 from __future__ import annotations
 
 import argparse
+import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from readaloud.errors import UsageError
 
@@ -135,11 +136,16 @@ def autospawn_enabled() -> bool:
     return bool(load_config().daemon.autospawn)
 
 
+def notes(args: argparse.Namespace, env: Environment) -> IO[str]:
+    """Where progress notes (starting the daemon…) go: stderr, unless ``-q``."""
+    return io.StringIO() if args.quiet else env.stderr
+
+
 def run_read_selection(args: argparse.Namespace, env: Environment) -> int:
     source = "clipboard" if args.clipboard else ""
 
     async def action(client: Client) -> int:
-        await client.ensure_running(env.stderr, autospawn=autospawn_enabled)
+        await client.ensure_running(notes(args, env), autospawn=autospawn_enabled)
         await client.call("ReadSelection", "s", [source])
         return 0
 

@@ -56,7 +56,7 @@ def clean_text(text: str, stderr: IO[str]) -> str:
 def say_via_daemon(args: argparse.Namespace, env: Environment) -> int:
     """Send the text to the daemon (starting it if needed); with ``--wait``, report how it ended."""
     from readaloud.client import run
-    from readaloud.commands.control import autospawn_enabled
+    from readaloud.commands.control import autospawn_enabled, notes
     from readaloud.commands.speech_commands import read_text
 
     if args.speed is not None and not math.isfinite(args.speed):
@@ -71,7 +71,7 @@ def say_via_daemon(args: argparse.Namespace, env: Environment) -> int:
         raise UsageError("nothing to say: the text is empty")
 
     async def action(client: Client) -> int:
-        await client.ensure_running(env.stderr, autospawn=autospawn_enabled)
+        await client.ensure_running(notes(args, env), autospawn=autospawn_enabled)
         if not args.wait:
             await client.say(text, voice=args.voice, speed=args.speed, queue=args.queue)
             return 0
