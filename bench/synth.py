@@ -112,7 +112,9 @@ def main() -> int:
     for name in args.engines.split(","):
         result = subprocess.run(
             [sys.executable, __file__, "--child", name, "--repeat", str(args.repeat)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             print(f"{name}: failed\n{result.stderr[-2000:]}", file=sys.stderr)
@@ -120,8 +122,10 @@ def main() -> int:
         rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
     cpu = platform.processor() or platform.machine()
     print(f"\nMachine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}\n")
-    print("| engine | load | first chunk, 4-word clause | first chunk, 40-word sentence "
-          "| RTF 4 words | RTF 40 words | RTF 120 words | peak RSS |")
+    print(
+        "| engine | load | first chunk, 4-word clause | first chunk, 40-word sentence "
+        "| RTF 4 words | RTF 40 words | RTF 120 words | peak RSS |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

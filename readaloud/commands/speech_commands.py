@@ -23,8 +23,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     say.add_argument("--file", type=Path, help="read the text from a file")
     say.add_argument("--voice", help="voice name, e.g. af_heart (see 'readaloud voices')")
     say.add_argument("--speed", type=float, help="speaking rate, 0.5 to 2.0 (1.0 is normal)")
-    say.add_argument("--output", "-o", type=Path, metavar="FILE",
-                     help="write audio to FILE (.wav, .flac or .ogg) instead of playing it; needs no daemon")
+    say.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write audio to FILE (.wav, .flac or .ogg) instead of playing it; needs no daemon",
+    )
     say.add_argument("--queue", action="store_true", help="play after what is being read now")
     say.add_argument("--wait", action="store_true", help="return only when reading has finished")
     say.add_argument("--no-daemon", action="store_true", help="speak in this process instead of the daemon")
@@ -158,4 +163,3 @@ def run_voices(args: argparse.Namespace, env: Environment) -> int:
     for v in voices:
         print(f"{v.name:<{width}}  {v.language:<6} {v.gender:<7} {v.display_name}", file=env.stdout)
     return 0
-

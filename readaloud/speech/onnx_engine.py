@@ -49,7 +49,9 @@ class OnnxEngine:
         options.log_severity_level = 3
         available = ort.get_available_providers()
         want_cuda = "CUDAExecutionProvider" in available if use_cuda is None else use_cuda
-        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if want_cuda else ["CPUExecutionProvider"]
+        providers = (
+            ["CUDAExecutionProvider", "CPUExecutionProvider"] if want_cuda else ["CPUExecutionProvider"]
+        )
         try:
             self._session = ort.InferenceSession(str(model_path), options, providers=providers)
         except Exception as error:  # onnxruntime raises its own untyped errors

@@ -87,7 +87,9 @@ class KokoroSynthesizer:
             result.append(Sentence(len(result), spoken, original_start, original_end))
         return result
 
-    def phoneme_chunks(self, sentence: Sentence, voice: str, *, first_clause: bool = False) -> list[PhonemeChunk]:
+    def phoneme_chunks(
+        self, sentence: Sentence, voice: str, *, first_clause: bool = False
+    ) -> list[PhonemeChunk]:
         phonemes = self._g2p.for_voice(voice).phonemize(sentence.text)
         pieces = split_phonemes(phonemes, first_clause=first_clause)
         return [
@@ -142,7 +144,7 @@ def create_engine(choice: str, store: AssetStore, *, threads: int = 0) -> Engine
         if weights is None:
             raise ModelMissingError(
                 "the torch engine needs kokoro-v1_0.pth; run 'readaloud setup --engine torch' "
-                "or set [speech] engine = \"onnx\""
+                'or set [speech] engine = "onnx"'
             )
         from readaloud.speech.torch_engine import TorchEngine
 
@@ -186,4 +188,11 @@ def build_synthesizer(config: Config, *, engine: str | None = None) -> KokoroSyn
     return KokoroSynthesizer(kokoro, VoiceStore(store.voice), text_options=text_options_from_config(config))
 
 
-__all__ = ["SAMPLE_RATE", "KokoroSynthesizer", "TextOptions", "build_synthesizer", "check_speed", "create_engine"]
+__all__ = [
+    "SAMPLE_RATE",
+    "KokoroSynthesizer",
+    "TextOptions",
+    "build_synthesizer",
+    "check_speed",
+    "create_engine",
+]

@@ -28,7 +28,17 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
     "p": ("pt-br", "Portuguese (BR)", "pt-br"),
     "z": ("cmn", "Mandarin Chinese", "cmn"),
 }
-_SHORT_LANGUAGE = {"a": "US", "b": "UK", "e": "ES", "f": "FR", "h": "HI", "i": "IT", "j": "JA", "p": "BR", "z": "ZH"}
+_SHORT_LANGUAGE = {
+    "a": "US",
+    "b": "UK",
+    "e": "ES",
+    "f": "FR",
+    "h": "HI",
+    "i": "IT",
+    "j": "JA",
+    "p": "BR",
+    "z": "ZH",
+}
 
 
 @dataclass(frozen=True)

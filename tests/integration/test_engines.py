@@ -88,3 +88,28 @@ def test_full_context_is_accepted(engine, real_style):
     full = (SHORT * (MAX_PHONEME_TOKENS // len(SHORT) + 1))[:MAX_PHONEME_TOKENS]
     audio = engine.synthesize(full, style_for(real_style, len(full)), 1.0)
     assert len(audio) / SAMPLE_RATE > 10
+
+
+def test_torch_engine_on_cuda_matches_cpu_and_is_chosen_by_auto(tmp_path):
+    torch = pytest.importorskip("torch", reason="the torch engine is an optional extra")
+    if not torch.cuda.is_available():
+        pytest.skip("needs an NVIDIA GPU with CUDA; this machine has none")
+    from readaloud.speech.synthesizer import create_engine
+    from readaloud.speech.torch_engine import TorchEngine
+    from tests.random_kmodel import save_random_weights
+
+    weights = save_random_weights(tmp_path / "random.pth")
+    style = np.random.default_rng(3).standard_normal((1, 256)).astype(np.float32) * 0.15
+    on_gpu = TorchEngine(weights, device="cuda").synthesize(LONG, style, 1.0)
+    on_cpu = TorchEngine(weights, device="cpu").synthesize(LONG, style, 1.0)
+    assert abs(len(on_gpu) - len(on_cpu)) <= 0.02 * len(on_cpu)
+
+    class LocalWeights:
+        def torch_weights(self, fetch: bool = True):
+            return weights
+
+        def onnx_model(self):
+            raise AssertionError("auto must not pick onnx on a CUDA machine with torch weights")
+
+    engine = create_engine("auto", LocalWeights())  # type: ignore[arg-type]
+    assert (engine.name, engine.device) == ("torch", "cuda")

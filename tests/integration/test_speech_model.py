@@ -58,7 +58,9 @@ def test_held_out_prose_via_cli_meets_wer_target(tmp_path):
     output = tmp_path / "prose.wav"
     result = subprocess.run(
         [sys.executable, "-m", "readaloud", "say", "--voice", "af_heart", "--output", str(output), text],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     assert output.stat().st_size > 100_000
@@ -126,8 +128,14 @@ def test_thousand_word_text_is_chunked_within_limits_and_fully_spoken(synthesize
 
 def test_run_on_sentence_longer_than_context_is_split_between_words(synthesizer):
     people = ["the children", "the farmers", "their parents", "the old sailors", "two teachers", "the baker"]
-    actions = ["played by the water", "counted the sheep", "talked about the harvest",
-               "mended the nets", "sang in the hall", "painted the fence"]
+    actions = [
+        "played by the water",
+        "counted the sheep",
+        "talked about the harvest",
+        "mended the nets",
+        "sang in the hall",
+        "painted the fence",
+    ]
     clauses = [f"{who} {what}" for who, what in itertools.product(people, actions)][::2]
     text = "In the summer " + ", and ".join(clauses) + "."
     (sentence,) = synthesizer.sentences(text, "af_heart")

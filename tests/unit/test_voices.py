@@ -10,7 +10,15 @@ from readaloud.speech.voices import VOICES, load_voice_pack, style_for, voice_in
 def test_catalogue_has_all_54_voices_in_nine_languages():
     assert len(VOICES) == 54
     assert {v.language for v in VOICES.values()} == {
-        "en-us", "en-gb", "es", "fr-fr", "hi", "it", "ja", "pt-br", "cmn"
+        "en-us",
+        "en-gb",
+        "es",
+        "fr-fr",
+        "hi",
+        "it",
+        "ja",
+        "pt-br",
+        "cmn",
     }
     assert sum(v.is_english for v in VOICES.values()) == 28
 
