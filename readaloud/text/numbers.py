@@ -31,6 +31,7 @@ def digits(text: str) -> str:
     return " ".join(_DIGIT_WORDS[ord(c) - 48] for c in text if "0" <= c <= "9")
 
 
+@lru_cache(maxsize=4096)
 def cardinal(number: str | int, *, british: bool = False) -> str:
     """ "1234" → "one thousand two hundred thirty-four"; "-5" → "minus five"; very long → digits."""
     text = str(number).replace(",", "").replace("_", "")
@@ -67,6 +68,7 @@ def year(value: int, *, british: bool = False) -> str:
     return words.replace("oh-", "oh ")
 
 
+@lru_cache(maxsize=4096)
 def decimal(text: str, *, british: bool = False) -> str:
     """ "3.14" → "three point one four"; ".5" → "point five"; "1,234.5" → "... point five"."""
     text = text.replace(",", "")

@@ -1,6 +1,6 @@
 """Spoken forms of single written tokens: words, identifiers, file names, URLs, e-mail, paths, flags.
 
-Pure string functions (no offsets): the scanner in :mod:`readaloud.text.words` decides what a token is
+Pure string functions (no offsets, cached: technical text repeats its tokens): the scanner in :mod:`readaloud.text.words` decides what a token is
 and replaces it whole. Every function returns plain words that misaki reads well; symbols that carry
 meaning become words ("dot", "at"), the rest are dropped.
 """
@@ -8,6 +8,7 @@ meaning become words ("dot", "at"), the rest are dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from readaloud.text import numbers, tables
@@ -25,6 +26,7 @@ def is_dictionary_word(word: str) -> bool:
     return word in words or word.lower() in words
 
 
+@lru_cache(maxsize=4096)
 def read_word(word: str) -> str:
     """A run of letters: known respellings, camelCase split into words, the rest unchanged."""
     known = tables.ACRONYM_WORDS.get(word)
@@ -53,6 +55,7 @@ def _is_identifier(word: str, parts: list[str]) -> bool:
     return word[0].islower() and len(parts[0]) >= 2
 
 
+@lru_cache(maxsize=4096)
 def read_identifier_part(part: str) -> str:
     """One part of an identifier: "MAX" → "max" (a word), "HTTP" stays capitals (misaki spells it)."""
     if not part:
@@ -185,6 +188,7 @@ def _looks_spelled(part: str) -> bool:
     return len(part) <= 4 and not any(c in _VOWELS for c in part)
 
 
+@lru_cache(maxsize=4096)
 def read_identifier(text: str) -> str:
     """ "parse_config_file" → "parse config file", "MAX_RETRIES" → "max retries", "__init__" → "init"."""
     parts = [p for p in re.split(r"_+", text) if p]
@@ -233,6 +237,7 @@ def read_piece(text: str, *, slash: str = "slash", dot: str = "dot") -> str:
     return " ".join(w for w in out if w)
 
 
+@lru_cache(maxsize=4096)
 def read_domain(host: str) -> str:
     """ "docs.python.org" → "docs dot python dot org"; "www." is dropped."""
     host = host.lower().rstrip(".")
@@ -248,6 +253,7 @@ def read_domain(host: str) -> str:
     return " dot ".join(w for w in words if w)
 
 
+@lru_cache(maxsize=4096)
 def read_url(url: str, mode: str) -> str:
     """A URL by ``mode``: "domain" (host only), "full" (host and path), "skip" (nothing)."""
     if mode == "skip":
@@ -287,6 +293,7 @@ def read_email(address: str) -> str:
     return f"{' '.join(words)} at {read_domain(domain)}"
 
 
+@lru_cache(maxsize=4096)
 def read_filename(name: str) -> str:
     """ "README.md" → "readme dot MD", "config.toml" → "config dot tommel"."""
     stem, _, extension = name.rpartition(".")
@@ -296,6 +303,7 @@ def read_filename(name: str) -> str:
     return f"{read_piece(stem)} dot {spoken_ext}" if stem else f"dot {spoken_ext}"
 
 
+@lru_cache(maxsize=4096)
 def read_path(path: str) -> str:
     """ "/usr/local/bin" → "slash usr slash local slash bin"; "~/.config" → "home slash dot config"."""
     separator = "\\" if "\\" in path and "/" not in path else "/"
