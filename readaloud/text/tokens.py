@@ -1,8 +1,9 @@
 """Spoken forms of single written tokens: words, identifiers, file names, URLs, e-mail, paths, flags.
 
-Pure string functions (no offsets, cached: technical text repeats its tokens): the scanner in :mod:`readaloud.text.words` decides what a token is
-and replaces it whole. Every function returns plain words that misaki reads well; symbols that carry
-meaning become words ("dot", "at"), the rest are dropped.
+Pure string functions (no offsets; cached, since technical text repeats its tokens): the scanner in
+:mod:`readaloud.text.words` decides what a token is and replaces it whole. Every function returns
+plain words that misaki reads well; symbols that carry meaning become words ("dot", "at"), the rest
+are dropped.
 """
 
 from __future__ import annotations
