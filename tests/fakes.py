@@ -52,7 +52,7 @@ class FakeSynthesizer:
         self.cancels += 1
         self._cancel.set()
 
-    def sentences(self, text: str) -> list[Sentence]:
+    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
         result: list[Sentence] = []
         for match in re.finditer(r"[^.!?]*[^.!?\s][^.!?]*[.!?]*", text):
             spoken = match.group().strip()

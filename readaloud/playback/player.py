@@ -47,6 +47,8 @@ MIN_SPEED, MAX_SPEED = 0.5, 2.0
 HISTORY_SECONDS = 30.0
 # "back" within this long after a sentence starts goes to the previous sentence.
 BACK_TO_PREVIOUS_SECONDS = 1.0
+# Below this much queued audio the next sentence starts with a short clause, to avoid a gap.
+STARVING_SECONDS = 2.0
 # A cursor index beyond any job's end: the synthesis thread moves on to the next job.
 _PAST_END = 1 << 62
 
@@ -361,7 +363,7 @@ class Reader:
         voice = voice or self._voice
         voice_info(voice)
         speed = check_speed(speed if speed is not None else self._speed)
-        sentences = self._synthesizer.sentences(text)
+        sentences = self._synthesizer.sentences(text, voice)
         if not sentences:
             raise UsageError("nothing to read: the text has no speakable words")
         job = _Job(self._next_job_id, sentences, voice, speed, self._next_seq)
@@ -672,7 +674,11 @@ class Reader:
                 tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
                 self._producing = tag
                 voice, speed = job.voice, job.speed
-                first_clause, self._first_clause_next = self._first_clause_next or index == 0, False
+                # A short first clause whenever little audio is queued: at the start of a job, and
+                # after a short sentence when a long one follows.
+                starving = self._buffered_locked() < self._rate * STARVING_SECONDS
+                first_clause = self._first_clause_next or index == 0 or starving
+                self._first_clause_next = False
                 if index == len(job.sentences):
                     self._ring.mark(_Boundary(_Kind.JOB_END, tag))
                     continue

@@ -26,3 +26,10 @@ class Engine(Protocol):
         ``style`` has shape [1, 256]; ``speed`` 1.0 is normal, 2.0 twice as fast.
         """
         ...
+
+
+def cancel_engine(engine: Engine) -> None:
+    """Ask ``engine`` to abort the synthesis in flight where it can (ONNX can; torch cannot)."""
+    cancel = getattr(engine, "cancel", None)
+    if cancel is not None:
+        cancel()

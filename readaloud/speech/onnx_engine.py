@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,9 @@ class OnnxEngine:
         self.device = "cuda" if "CUDAExecutionProvider" in self._session.get_providers() else "cpu"
         self.sample_rate = SAMPLE_RATE
         self.model_path = model_path
+        self._ort = ort
+        self._run_options: Any = None
+        self._run_lock = threading.Lock()
         log.debug("onnx engine: %s on %s", model_path.name, self.device)
 
     def synthesize(self, token_ids: Sequence[int], style: np.ndarray, speed: float) -> np.ndarray:
@@ -82,5 +86,18 @@ class OnnxEngine:
             self._style: np.ascontiguousarray(style, dtype=np.float32).reshape(1, -1),
             self._speed: np.array([speed], dtype=self._speed_dtype),
         }
-        (audio,) = self._session.run([self._output], feed)
+        run_options = self._ort.RunOptions()
+        with self._run_lock:
+            self._run_options = run_options
+        try:
+            (audio,) = self._session.run([self._output], feed, run_options)
+        finally:
+            with self._run_lock:
+                self._run_options = None
         return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+    def cancel(self) -> None:
+        """Abort the synthesis in flight, if any (from any thread); it raises in its caller."""
+        with self._run_lock:
+            if self._run_options is not None:
+                self._run_options.terminate = True

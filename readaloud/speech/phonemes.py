@@ -14,7 +14,10 @@ _CLAUSE_PUNCTUATION = ",;:—"
 # short enough that the first sound comes after very little synthesis.
 FIRST_CLAUSE_MIN_WORDS = 3
 FIRST_CLAUSE_MAX_WORDS = 10
-FIRST_CLAUSE_CUT_WORDS = 6
+FIRST_CLAUSE_CUT_WORDS = 5
+RAMP = 1.5
+# Sentences this short are synthesized whole: splitting them would save little time and cost prosody.
+SHORT_SENTENCE_WORDS = 6
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,21 +62,27 @@ def split_phonemes(
         if head < len(words):
             chunks.append(words[:head])
             rest = words[head:]
+            # Ramp up: each following chunk holds at most RAMP times the words made before it, so
+            # it is synthesized while those play (the engine runs at 0.3-0.7 x real time on CPUs).
+            made = head
+            while len(rest) > int(RAMP * made):
+                window = rest[: int(RAMP * made)]
+                cut = _best_cut(window)
+                chunks.extend(_fit(window[:cut], max_tokens))
+                rest = rest[cut:]
+                made += cut
     chunks.extend(_fit(rest, max_tokens))
     return [" ".join(chunk) for chunk in chunks if chunk]
 
 
 def _first_clause(words: list[str]) -> int:
     """Number of words in the first clause, or len(words) when the sentence is short already."""
-    if len(words) <= FIRST_CLAUSE_MAX_WORDS:
-        for index in range(FIRST_CLAUSE_MIN_WORDS - 1, len(words) - FIRST_CLAUSE_MIN_WORDS):
-            if _ends_with(words[index], _CLAUSE_PUNCTUATION + _STRONG_PUNCTUATION):
-                return index + 1
+    if len(words) <= SHORT_SENTENCE_WORDS:
         return len(words)
-    for index in range(FIRST_CLAUSE_MIN_WORDS - 1, FIRST_CLAUSE_MAX_WORDS):
+    for index in range(FIRST_CLAUSE_MIN_WORDS - 1, min(FIRST_CLAUSE_MAX_WORDS, len(words) - 2)):
         if _ends_with(words[index], _CLAUSE_PUNCTUATION + _STRONG_PUNCTUATION):
             return index + 1
-    return FIRST_CLAUSE_CUT_WORDS
+    return min(FIRST_CLAUSE_CUT_WORDS, len(words))
 
 
 def _fit(words: list[str], max_tokens: int) -> list[list[str]]:

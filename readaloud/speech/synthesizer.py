@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from readaloud.errors import ModelMissingError, UsageError
-from readaloud.speech.engine import SAMPLE_RATE, Engine
+from readaloud.playback.trim import trim_silence
+from readaloud.speech.engine import SAMPLE_RATE, Engine, cancel_engine
 from readaloud.speech.g2p import G2PRegistry
 from readaloud.speech.phonemes import split_phonemes, token_ids
 from readaloud.speech.types import PhonemeChunk, Sentence
@@ -111,6 +112,10 @@ class KokoroSynthesizer:
                 audio = self.engine.synthesize(chunk.token_ids, style, speed)
             yield audio
 
+    def cancel(self) -> None:
+        """Abort the chunk being synthesized now (stop/skip must not wait for it); returns at once."""
+        cancel_engine(self.engine)
+
     def synthesize_text(
         self,
         text: str,
@@ -131,7 +136,10 @@ class KokoroSynthesizer:
         for sentence in sentences:
             if parts:
                 parts.append(gap)
-            parts.extend(self.synthesize(sentence, voice, speed))
+            # Kokoro pads every chunk with silence; trimmed, pauses are the ones configured.
+            parts.extend(
+                trim_silence(audio, self.sample_rate) for audio in self.synthesize(sentence, voice, speed)
+            )
             if progress is not None:
                 progress(sentence.index + 1, len(sentences))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)

@@ -38,8 +38,8 @@ class Synthesizer(Protocol):
 
     sample_rate: int
 
-    def sentences(self, text: str) -> list[Sentence]:
-        """Normalize and split ``text`` (cheap: no G2P, no synthesis)."""
+    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
+        """Normalize and split ``text`` for ``voice``'s language (cheap: no G2P, no synthesis)."""
         ...
 
     def synthesize(

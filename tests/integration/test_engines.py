@@ -113,3 +113,28 @@ def test_torch_engine_on_cuda_matches_cpu_and_is_chosen_by_auto(tmp_path):
 
     engine = create_engine("auto", LocalWeights())  # type: ignore[arg-type]
     assert (engine.name, engine.device) == ("torch", "cuda")
+
+
+def test_onnx_synthesis_in_flight_can_be_cancelled(onnx_engine, voice_store):
+    """Stop and skip must not wait for a long chunk to finish synthesizing."""
+    import threading
+    import time
+
+    full = (LONG * (MAX_PHONEME_TOKENS // len(LONG) + 1))[:MAX_PHONEME_TOKENS]
+    style = style_for(voice_store.get("af_heart"), len(full))
+    outcome: dict[str, object] = {}
+
+    def synthesize() -> None:
+        try:
+            outcome["audio"] = onnx_engine.synthesize(full, style, 1.0)
+        except Exception as error:  # onnxruntime reports the termination as its own error type
+            outcome["error"] = error
+
+    worker = threading.Thread(target=synthesize)
+    worker.start()
+    time.sleep(0.3)
+    onnx_engine.cancel()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    assert "error" in outcome and "audio" not in outcome
+    assert len(onnx_engine.synthesize(SHORT, style_for(voice_store.get("af_heart"), len(SHORT)), 1.0)) > 0

@@ -39,7 +39,7 @@ LONG_SENTENCE = (
 @pytest.fixture(scope="module")
 def pulse_server() -> Iterator[pulse.PulseServer]:
     if not pulse.available():
-        pytest.skip("PulseAudio is not installed (apt install pulseaudio pulseaudio-utils)")
+        pytest.fail("PulseAudio is not installed (apt install pulseaudio pulseaudio-utils)")
     with pulse.PulseServer() as server:
         yield server
 
@@ -105,8 +105,8 @@ class TimedSynthesizer:
         self.sample_rate = inner.sample_rate
         self.real_time_factors: list[float] = []
 
-    def sentences(self, text: str) -> list[Sentence]:
-        return list(self.inner.sentences(text))
+    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
+        return list(self.inner.sentences(text, voice))
 
     def synthesize(self, sentence: Sentence, voice: str, speed: float, *,
                    first_clause: bool = False) -> Iterator[np.ndarray]:
@@ -118,8 +118,7 @@ class TimedSynthesizer:
 
 
 # Sentences of this paragraph last 2-3 s; the next one is ready within the current one plus the pause
-# when synthesis runs at up to about 0.65 x real time (this 2-core machine, idle: 0.5-0.6).
-FAST_ENOUGH = 0.65
+# when synthesis runs at up to about 0.65 x real time (this 2-core machine, idle: 0.3-0.6).
 
 
 def test_speech_is_intelligible_and_flows_without_gaps(pulse_server: pulse.PulseServer, synthesizer) -> None:
@@ -139,9 +138,6 @@ def test_speech_is_intelligible_and_flows_without_gaps(pulse_server: pulse.Pulse
     assert start is not None
     longest = max((length for _, length in pulse.gaps(audio[start:])), default=0.0)
     slowest = max(timed.real_time_factors)
-    if slowest >= FAST_ENOUGH and longest > PAUSE + 0.3:
-        pytest.skip(f"cannot judge gaps: the machine was busy (synthesis at {slowest:.2f} x real time, "
-                    f"needs < {FAST_ENOUGH}); longest silence {longest:.2f} s")
     assert longest <= PAUSE + 0.3, f"synthesis ran at up to {slowest:.2f} x real time"
 
 

@@ -119,7 +119,7 @@ def test_reads_every_sentence_in_order_with_the_configured_pause(rig) -> None:
 
 
 def test_silence_the_engine_pads_chunks_with_is_trimmed(rig) -> None:
-    r = rig(synth=FakeSynthesizer(word_seconds=0.1, padding=0.4))
+    r = rig(synth=FakeSynthesizer(word_seconds=1.0, padding=0.4))
     r.reader.say(TEXT)
     r.play_to_end()
     segments = [(pitch, length) for pitch, length in pitch_segments(r.sink.output)]
@@ -163,10 +163,17 @@ def test_sentence_offsets_point_into_the_original_text(rig) -> None:
 
 
 def test_only_the_first_sentence_is_cut_at_its_first_clause(rig) -> None:
-    r = rig()
+    r = rig(word_seconds=1.0)  # every sentence queues more than STARVING_SECONDS of audio
     r.reader.say(TEXT)
     r.play_to_end()
     assert [call[3] for call in r.synth.calls] == [True, False, False]
+
+
+def test_sentences_after_short_ones_also_start_with_a_clause(rig) -> None:
+    r = rig(word_seconds=0.1)  # 0.3-0.5 s sentences: the queue holds less than STARVING_SECONDS
+    r.reader.say(TEXT)
+    r.play_to_end()
+    assert [call[3] for call in r.synth.calls] == [True, True, True]
 
 
 def test_sink_runs_only_while_speaking(rig) -> None:
