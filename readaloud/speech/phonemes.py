@@ -60,7 +60,7 @@ def split_phonemes(
     if first_clause:
         head = _first_clause(words)
         if head < len(words):
-            chunks.append(words[:head])
+            chunks.extend(_fit(words[:head], max_tokens))
             rest = words[head:]
             # Ramp up: each following chunk holds at most RAMP times the words made before it, so
             # it is synthesized while those play (the engine runs at 0.3-0.7 x real time on CPUs).
