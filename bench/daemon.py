@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.integration.daemon_fixtures import (  # noqa: E402
+    Bus,
     DaemonProcess,
     Recorder,
     Services,
@@ -68,20 +69,37 @@ def speak_buffered(services: Services, recorder: Recorder) -> None:
 
 
 def transport_latencies(services: Services, recorder: Recorder, repeat: int) -> dict[str, list[float]]:
-    results: dict[str, list[float]] = {"pause": [], "resume": [], "stop": []}
-    for _ in range(repeat):
-        speak_buffered(services, recorder)
-        invoked = cli(services, "resume")
-        results["resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
-        time.sleep(1.0)
-        invoked = cli(services, "pause")
-        results["pause"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
-        time.sleep(0.5)
-        cli(services, "resume")
-        time.sleep(1.0)
-        invoked = cli(services, "stop")
-        results["stop"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
-        time.sleep(0.5)
+    """Each command from the shell (CLI start-up included) and, for comparison, as a bare D-Bus
+    call from a connected client (the daemon and audio path alone)."""
+    results: dict[str, list[float]] = {
+        key: [] for key in ("pause", "resume", "stop", "cli wall", "dbus pause", "dbus resume")
+    }
+    bus = Bus(services.env["DBUS_SESSION_BUS_ADDRESS"])
+    try:
+        for _ in range(repeat):
+            speak_buffered(services, recorder)
+            invoked = cli(services, "resume")
+            results["resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
+            time.sleep(1.0)
+            invoked = cli(services, "pause")
+            results["cli wall"].append(time.monotonic() - invoked)
+            results["pause"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+            time.sleep(0.5)
+            invoked = time.monotonic()
+            bus.call("Resume")
+            results["dbus resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
+            time.sleep(1.0)
+            invoked = time.monotonic()
+            bus.call("Pause")
+            results["dbus pause"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+            time.sleep(0.5)
+            cli(services, "resume")
+            time.sleep(1.0)
+            invoked = cli(services, "stop")
+            results["stop"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+            time.sleep(0.5)
+    finally:
+        bus.close()
     return results
 
 
@@ -145,14 +163,18 @@ def main() -> int:
         finally:
             stop_daemon(daemon)
 
-    print(f"\nreadaloud daemon bench ({os.cpu_count()} CPUs, {args.repeat} runs; "
-          "latencies include CLI start-up)\n")
+    load = os.getloadavg()[0]
+    print(f"\nreadaloud daemon bench ({os.cpu_count()} CPUs, load average {load:.1f} at the end, "
+          f"{args.repeat} runs; `readaloud …` rows include CLI start-up)\n")
     print("| measure | median | worst | runs | target |")
     print("| --- | --- | --- | --- | --- |")
     print(row("`readaloud pause` → silence at the sink", latencies["pause"], "ms", 1000, "< 300 ms"))
     print(row("`readaloud resume` → sound at the sink", latencies["resume"], "ms", 1000, "< 300 ms"))
     print(row("`readaloud stop` → silence at the sink", latencies["stop"], "ms", 1000, "< 300 ms"))
-    print(row("`readaloud status` wall time", status, "ms", 1000, "< 500 ms"))
+    print(row("`readaloud pause` wall time, while speaking", latencies["cli wall"], "ms", 1000))
+    print(row("D-Bus `Pause()` → silence (no CLI)", latencies["dbus pause"], "ms", 1000))
+    print(row("D-Bus `Resume()` → sound (no CLI)", latencies["dbus resume"], "ms", 1000))
+    print(row("`readaloud status` wall time, idle", status, "ms", 1000, "< 500 ms"))
     print(f"| daemon start → ready (model load + warm-up) | {load_seconds:.1f} s | | 1 | |")
     print(f"| idle daemon CPU over {args.idle_seconds:.0f} s | {idle:.2f} % of one core | | 1 | < 1 % |")
     print(f"| daemon RSS: ready / after speech / idle | {rss_loaded:.0f} / {rss_after_speech:.0f} / "

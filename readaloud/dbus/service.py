@@ -199,7 +199,7 @@ class ReadAloudService(ServiceInterface):
                 "(raise [text].max_chars in the config to read more at once)"
             )
         job = self._ready_reader().say(text, **parsed)
-        log.info("job %d: %d characters%s", job, len(text), " (queued)" if parsed.get("queue") else "")
+        log.info("job %d: %d characters%s", job, len(text), " (queue)" if parsed.get("queue") else "")
         return job
 
     async def read_selection(self, source: str) -> None:
