@@ -64,7 +64,9 @@ _TERMINAL = frozenset(".!?:;…\"')")
 _INLINE_RE = re.compile(
     # The leading lookahead lets the regex engine skip to candidate characters at C speed.
     r"(?=[!\[<`*_~])(?:"
-    r"!\[(?P<alt>[^\[\]\n]{0,500})\]\([^()\s]{0,2000}(?:[ \t]+\"[^\"\n]{0,200}\")?\)"
+    # A linked image (a README badge): [![alt](image)](link) reads its alt text.
+    r"\[!\[(?P<badge>[^\[\]\n]{0,500})\]\([^()\s]{0,2000}\)\]\([^()\s]{0,2000}\)"
+    r"|!\[(?P<alt>[^\[\]\n]{0,500})\]\([^()\s]{0,2000}(?:[ \t]+\"[^\"\n]{0,200}\")?\)"
     r"|\[(?P<text>[^\[\]\n]{1,500})\]\([^()\s]{0,2000}(?:[ \t]+\"[^\"\n]{0,200}\")?\)"
     r"|\[(?P<rtext>[^\[\]\n]{1,500})\]\[[^\[\]\n]{0,100}\]"
     r"|\[\^[^\[\]\s]{1,50}\]"
@@ -313,6 +315,8 @@ def _inline(src: MappedText) -> MappedText:
             editor.replace(m.start(), m.end(), m["code"])
         elif m["alt"] is not None:
             editor.replace(m.start(), m.end(), m["alt"])
+        elif m["badge"] is not None:
+            editor.replace(m.start(), m.end(), m["badge"])
         elif m["text"] is not None:
             editor.replace(m.start(), m.end(), m["text"])
         elif m["rtext"] is not None:
