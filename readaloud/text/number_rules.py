@@ -64,11 +64,16 @@ def _iso_date(reader: Context, m: Match) -> str | None:
     return words
 
 
-@rule("numeric-date", r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\w/]|\.\d)")
+@rule(
+    "numeric-date",
+    r"(?P<a>\d{1,2})(?:(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})|-(?P<b2>\d{1,2})-(?P<y2>\d{4}))"
+    r"(?![\w/-]|\.\d)",
+)
 def _numeric_date(reader: Context, m: Match) -> str | None:
-    a, b = int(m["a"]), int(m["b"])
-    y = int(m["y"])
-    if len(m["y"]) == 2:
+    a, b = int(m["a"]), int(m["b"] or m["b2"])
+    year_text = m["y"] or m["y2"]
+    y = int(year_text)
+    if len(year_text) == 2:
         y += 2000 if y < 50 else 1900
     # Dots are a European day.month.year; slashes are US month/day unless the first number can't be a month.
     if m["sep"] == "." or a > 12 or reader.british:
@@ -78,6 +83,20 @@ def _numeric_date(reader: Context, m: Match) -> str | None:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return numbers.calendar_date(y, month, day, british=reader.british)
+
+
+@rule(
+    "year-month-day",
+    rf"(?P<y>\d{{4}})/(?P<mo>\d{{1,2}})/(?P<d>\d{{1,2}})(?![\w/])|(?P<d2>\d{{1,2}})-(?P<mon>{MONTH})-(?P<y2>\d{{4}})(?![\w-])",
+)
+def _year_month_day(reader: Context, m: Match) -> str | None:
+    if m["mon"]:
+        year_, month, day = int(m["y2"]), tables.MONTHS[m["mon"].lower()], int(m["d2"])
+    else:
+        year_, month, day = int(m["y"]), int(m["mo"]), int(m["d"])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return numbers.calendar_date(year_, month, day, british=reader.british)
 
 
 @rule(

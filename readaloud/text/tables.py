@@ -74,6 +74,7 @@ DOTTED: dict[str, str] = {
     "i.e": "that is",
     "vs": "versus",
     "approx": "approximately",
+    "ext": "extension",
     "cf": "compare",
     "viz": "namely",
     "incl": "including",
@@ -134,6 +135,7 @@ DAYS: dict[str, str] = {
 # Of DOTTED, those read only before a number ("No. 5", "p. 12", "Fig. 3", "Jan. 5").
 BEFORE_NUMBER = frozenset(
     {
+        "ext",
         "vol",
         "vols",
         "fig",

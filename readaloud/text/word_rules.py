@@ -147,6 +147,9 @@ def _relative_path(reader: Context, m: Match) -> str | None:
     host = path.split("/", 1)[0]
     if "." in host and host.rsplit(".", 1)[1].lower() in tables.TLDS and host.rsplit(".", 1)[1].islower():
         return tokens.read_url(path, reader.options.urls)  # a bare domain with a path: docs.rs/regex
+    parts = path.split("/")
+    if all(p.isalpha() for p in parts) and any(p.isupper() for p in parts):
+        return " ".join(tokens.read_word(p) for p in parts)  # a list of options: S/M/L/XL
     return tokens.read_path(path)
 
 

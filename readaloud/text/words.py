@@ -335,6 +335,7 @@ def _rules_for(first: str, second: str) -> RuleSet:
 _NUMBER_RULES = pick(
     "iso-date",
     "numeric-date",
+    "year-month-day",
     "day-month",
     "time",
     "hour-ampm",
