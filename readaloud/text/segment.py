@@ -29,32 +29,68 @@ _MAYBE_FINAL = _wordset(
 
 _BOUNDARY_RE = re.compile(
     # The leading lookahead lets the regex engine skip to candidate characters at C speed.
-    r"(?=[\[.!?…\n])(?:"
+    r"(?=[\[.!?…\n。！？।])(?:"
     # misaki's phoneme override syntax is opaque: "[Dr.](/dˈɑktəɹ/)" must not end a sentence.
     r"(?P<override>\[[^\]\n]{1,200}\]\(/[^)\n]{0,400}/\))"
     r"|(?P<end>(?:[.!?…]|\.\.\.)+[\"')\]]*)(?=\s|$)"
+    r"|(?P<cjk>[。！？]+[」』）\"']*)"  # Chinese and Japanese full stops need no space after them
+    r"|(?P<danda>।+)(?=\s|$)"  # Hindi
     r"|\n"
     r")"
 )
+# Where an over-long sentence may be cut, best first: clause punctuation, then any space.
+_SPACE_RE = re.compile(r"\s+")
+_CLAUSE_BREAK_RE = re.compile(r"[;:—,、，；：](?=\s|$)|[、，；：]")
 _WORD_BEFORE_RE = re.compile(r"\S{1,40}$")
 _OPENERS = "\"'([{"
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` spans of the sentences of ``text``: whitespace-trimmed, non-empty, in order."""
+def split_sentences(text: str, max_chars: int | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` spans of the sentences of ``text``: whitespace-trimmed, non-empty, in order.
+
+    With ``max_chars``, a longer sentence (a run-on list, text without punctuation) is cut into pieces
+    of at most that length, at clause punctuation where possible and never inside a word.
+    """
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY_RE.finditer(text):
-        if m.lastgroup == "override":
+        kind = m.lastgroup
+        if kind == "override":
             continue
-        if m.lastgroup is None:  # a line break
+        if kind is None:  # a line break
             _add(text, start, m.start(), spans)
             start = m.end()
-        elif _ends_sentence(text, m.start(), m.end()):
+        elif kind in ("cjk", "danda") or _ends_sentence(text, m.start(), m.end()):
             _add(text, start, m.end(), spans)
             start = m.end()
     _add(text, start, len(text), spans)
+    if max_chars is not None and max_chars > 0:
+        spans = [piece for span in spans for piece in _cut(text, span, max_chars)]
     return spans
+
+
+def _cut(text: str, span: tuple[int, int], limit: int) -> list[tuple[int, int]]:
+    start, end = span
+    pieces: list[tuple[int, int]] = []
+    while end - start > limit:
+        window_end = start + limit
+        cut = -1
+        for m in _CLAUSE_BREAK_RE.finditer(text, start, window_end):
+            cut = m.end()
+        if cut <= start:
+            for space in _SPACE_RE.finditer(text, start, window_end + 1):
+                cut = space.start()
+        if cut <= start:
+            # One word longer than the limit: keep it whole up to the next space.
+            following = _SPACE_RE.search(text, window_end, end)
+            cut = following.start() if following else end
+        before = len(pieces)
+        _add(text, start, cut, pieces)
+        if len(pieces) == before and cut >= end:
+            break
+        start = cut
+    _add(text, start, end, pieces)
+    return pieces
 
 
 def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

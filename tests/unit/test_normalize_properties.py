@@ -161,3 +161,18 @@ def test_deeply_nested_or_repeated_markup(text: str) -> None:
     result = normalize(text, NormalizeOptions(code_blocks="read"))
     assert_valid_map(text, result)
     assert_speakable_english(result.text)
+
+
+@_SETTINGS
+@given(_TEXTS, st.integers(min_value=5, max_value=120))
+def test_split_sentences_respects_max_chars_except_for_single_long_words(text: str, limit: int) -> None:
+    spans = split_sentences(text, max_chars=limit)
+    position = 0
+    for start, end in spans:
+        assert position <= start < end <= len(text)
+        assert end - start <= limit or not any(c.isspace() for c in text[start:end])
+        position = end
+    # Cutting loses no words and splits none.
+    assert " ".join(text[a:b] for a, b in spans).split() == " ".join(
+        text[a:b] for a, b in split_sentences(text)
+    ).split()

@@ -54,3 +54,39 @@ def test_spans_are_trimmed_ordered_and_cover_all_words() -> None:
     for start, end in spans:
         assert text[start:end] == text[start:end].strip()
     assert "".join(text[a:b] for a, b in spans).replace(" ", "") == "One.Two!Three?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("東京は大きい。大阪も大きい！本当？", ["東京は大きい。", "大阪も大きい！", "本当？"]),
+        ("你好。我很好。", ["你好。", "我很好。"]),
+        ("「行こう。」と言った。", ["「行こう。」", "と言った。"]),
+        ("यह एक वाक्य है। यह दूसरा है।", ["यह एक वाक्य है।", "यह दूसरा है।"]),
+    ],
+)
+def test_sentences_in_other_scripts(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_long_sentence_is_cut_at_clause_punctuation_then_spaces() -> None:
+    text = "one two three four, five six seven eight; nine ten eleven twelve thirteen fourteen"
+    pieces = [text[a:b] for a, b in split_sentences(text, max_chars=30)]
+    assert pieces == [
+        "one two three four,",
+        "five six seven eight;",
+        "nine ten eleven twelve",
+        "thirteen fourteen",
+    ]
+    assert all(len(p) <= 30 for p in pieces)
+
+
+def test_a_word_longer_than_the_limit_is_never_split() -> None:
+    word = "x" * 50
+    text = f"short {word} tail"
+    assert [text[a:b] for a, b in split_sentences(text, max_chars=20)] == ["short", word, "tail"]
+
+
+def test_without_a_limit_long_sentences_stay_whole() -> None:
+    text = "word " * 500
+    assert len(split_sentences(text)) == 1
