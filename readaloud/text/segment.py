@@ -40,7 +40,7 @@ _BOUNDARY_RE = re.compile(
 )
 # Where an over-long sentence may be cut, best first: clause punctuation, then any space.
 _SPACE_RE = re.compile(r"\s+")
-_CLAUSE_BREAK_RE = re.compile(r"[;:—,、，；：](?=\s|$)|[、，；：]")
+_CLAUSE_BREAK_RE = re.compile(r"[;:—,](?=\s)|[、，；：]")
 _WORD_BEFORE_RE = re.compile(r"\S{1,40}$")
 _OPENERS = "\"'([{"
 
@@ -75,8 +75,9 @@ def _cut(text: str, span: tuple[int, int], limit: int) -> list[tuple[int, int]]:
     while end - start > limit:
         window_end = start + limit
         cut = -1
-        for m in _CLAUSE_BREAK_RE.finditer(text, start, window_end):
-            cut = m.end()
+        for m in _CLAUSE_BREAK_RE.finditer(text, start, min(end, window_end + 1)):
+            if m.end() <= window_end:
+                cut = m.end()
         if cut <= start:
             for space in _SPACE_RE.finditer(text, start, window_end + 1):
                 cut = space.start()
