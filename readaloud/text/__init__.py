@@ -1,1 +1,6 @@
+"""Text frontend: normalization for speech (with a map back to the original), sentences, pronunciations.
 
+Pure functions, no I/O (except the optional pronunciation file the :class:`Lexicon` reads):
+:func:`readaloud.text.normalize.normalize`, :func:`readaloud.text.segment.split_sentences`,
+:class:`readaloud.text.lexicon.Lexicon`.
+"""
