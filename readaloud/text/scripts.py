@@ -84,6 +84,7 @@ _EMOJI_CORE = (
 )
 _EMOJI_MODIFIERS = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
 EMOJI_PATTERN = (
+    "[\U0001f1e6-\U0001f1ff]{2}|"  # a flag: two regional indicator letters
     f"[{_EMOJI_CORE}][{_EMOJI_MODIFIERS}]*(?:\u200d[{_EMOJI_CORE}][{_EMOJI_MODIFIERS}]*)*"
     f"|[{_EMOJI_MODIFIERS}\u200d]+"
 )
@@ -133,17 +134,21 @@ def _pattern(family: str) -> re.Pattern[str]:
     return pattern
 
 
+# Friendlier names than Unicode's for a few very common emoji.
+_EMOJI_NAMES = {"\u2764": "red heart", "\U0001f602": "laughing with tears", "\U0001f44d": "thumbs up",
+                "\U0001f44e": "thumbs down", "\U0001f64f": "folded hands", "\U0001f525": "fire"}
+
+
 def emoji_name(sequence: str) -> str:
-    """A short spoken name for an emoji sequence: "thumbs up sign", "man woman girl"."""
+    """A short spoken name for an emoji sequence: "thumbs up", "man woman girl", "US flag"."""
+    if len(sequence) == 2 and all("\U0001f1e6" <= ch <= "\U0001f1ff" for ch in sequence):
+        region = "".join(chr(ord(ch) - 0x1F1E6 + ord("A")) for ch in sequence)
+        return f"{region} flag"
     names: list[str] = []
     for ch in sequence:
-        if "\U0001f1e6" <= ch <= "\U0001f1ff":
-            if "flag" not in names:
-                names.append("flag")
-            continue
         if ch in "\u200d\ufe0e\ufe0f\u20e3" or "\U0001f3fb" <= ch <= "\U0001f3ff" or ch >= "\U000e0000":
             continue
-        name = unicodedata.name(ch, "").lower()
+        name = _EMOJI_NAMES.get(ch) or unicodedata.name(ch, "").lower().removesuffix(" sign")
         if name:
             names.append(name.replace("-", " "))
     return " ".join(names)
