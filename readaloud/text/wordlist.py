@@ -1,7 +1,8 @@
 """English words misaki can pronounce from its dictionary, loaded once and only when asked for.
 
-Used to decide whether "exam-\\nple" was hyphenated by a line break, and whether an all-caps token is
-a word (NASA) or an initialism (FBI). misaki ships these dictionaries; reading them takes ~50 ms.
+Used to decide whether "exam-\\nple" was hyphenated by a line break, and whether an all-caps part of
+an identifier is a word ("MAX") or an initialism ("HTTP"). misaki ships the dictionary; reading it
+takes ~0.1 s.
 """
 
 from __future__ import annotations
@@ -16,19 +17,19 @@ logger = logging.getLogger(__name__)
 
 @functools.lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
-    """Headwords of misaki's US gold and silver dictionaries (case preserved), or empty if missing."""
-    words: set[str] = set()
-    for name in ("us_gold.json", "us_silver.json"):
-        try:
-            data = json.loads((resources.files("misaki") / "data" / name).read_text(encoding="utf-8"))
-        except (ModuleNotFoundError, FileNotFoundError, ValueError) as error:
-            logger.debug("misaki dictionary %s unavailable: %s", name, error)
-            continue
-        words.update(data)
-    return frozenset(words)
+    """Lower-cased headwords of misaki's US gold dictionary (~90,000 words), or empty if missing.
+
+    The gold dictionary alone is enough to tell words from initialisms and syllable breaks from
+    compounds, at half the memory of adding the silver one (about 10 MB, kept for the process).
+    """
+    try:
+        raw = (resources.files("misaki") / "data" / "us_gold.json").read_text(encoding="utf-8")
+        return frozenset(key.lower() for key in json.loads(raw))
+    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as error:
+        logger.debug("misaki dictionary unavailable: %s", error)
+        return frozenset()
 
 
 def is_word(word: str) -> bool:
     """Whether ``word`` (any case) is a dictionary word."""
-    words = english_words()
-    return word in words or word.lower() in words
+    return word.lower() in english_words()
