@@ -28,8 +28,3 @@ def english_words() -> frozenset[str]:
     except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as error:
         logger.debug("misaki dictionary unavailable: %s", error)
         return frozenset()
-
-
-def is_word(word: str) -> bool:
-    """Whether ``word`` (any case) is a dictionary word."""
-    return word.lower() in english_words()

@@ -107,3 +107,11 @@ def test_unreadable_file_at_startup_is_a_config_error(tmp_path: Path) -> None:
     file.write_text("not = [valid", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         Lexicon.from_config({}, file)
+
+
+def test_lookup_follows_the_case_rules() -> None:
+    lexicon = Lexicon.from_config({"nginx": "engine x", "Bill": "William"})
+    assert lexicon.lookup("NGINX") == "engine x"
+    assert lexicon.lookup("Bill") == "William"
+    assert lexicon.lookup("bill") is None
+    assert len(lexicon) == 2
