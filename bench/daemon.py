@@ -15,6 +15,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,6 +56,27 @@ def cli(services: Services, *args: str) -> float:
     return started
 
 
+def silenced_at(
+    recorder: Recorder, invoked: float, hold: float = QUIET_HOLD, timeout: float = 10.0
+) -> float | None:
+    """When the sink fell silent for good after ``invoked``: the arrival of its last loud block.
+
+    None when nothing loud played after ``invoked`` (the command landed in a pause between
+    sentences, where its effect cannot be seen): the caller measures again.
+    """
+    quiet_from = recorder.wait_for_silence(invoked, hold=hold, timeout=timeout)
+    with recorder.lock:
+        loud = [t for t, block in recorder.chunks
+                if invoked <= t < quiet_from and block.size and float(abs(block).max()) > 0.002]
+    return max(loud) if loud else None
+
+
+def measure_silence(recorder: Recorder, command: Callable[[], float]) -> float | None:
+    invoked = command()
+    at = silenced_at(recorder, invoked)
+    return None if at is None else at - invoked
+
+
 def speak_buffered(services: Services, recorder: Recorder) -> None:
     """Start reading and let synthesis get ahead: pause at the first sound and wait.
 
@@ -74,29 +96,40 @@ def transport_latencies(services: Services, recorder: Recorder, repeat: int) -> 
     results: dict[str, list[float]] = {
         key: [] for key in ("pause", "resume", "stop", "cli wall", "dbus pause", "dbus resume")
     }
+
+    def keep(key: str, value: float | None) -> None:
+        if value is not None:
+            results[key].append(value)
+
+    def dbus(member: str) -> float:
+        invoked = time.monotonic()
+        bus.call(member)
+        return invoked
+
+    def timed_pause() -> float:
+        invoked = cli(services, "pause")
+        results["cli wall"].append(time.monotonic() - invoked)
+        return invoked
+
     bus = Bus(services.env["DBUS_SESSION_BUS_ADDRESS"])
     try:
-        for _ in range(repeat):
+        for _ in range(3 * repeat):
+            if min(len(v) for v in results.values()) >= repeat:
+                break
             speak_buffered(services, recorder)
             invoked = cli(services, "resume")
             results["resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
             time.sleep(1.0)
-            invoked = cli(services, "pause")
-            results["cli wall"].append(time.monotonic() - invoked)
-            results["pause"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+            keep("pause", measure_silence(recorder, timed_pause))
             time.sleep(0.5)
-            invoked = time.monotonic()
-            bus.call("Resume")
+            invoked = dbus("Resume")
             results["dbus resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
             time.sleep(1.0)
-            invoked = time.monotonic()
-            bus.call("Pause")
-            results["dbus pause"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+            keep("dbus pause", measure_silence(recorder, lambda: dbus("Pause")))
             time.sleep(0.5)
             cli(services, "resume")
             time.sleep(1.0)
-            invoked = cli(services, "stop")
-            results["stop"].append(recorder.wait_for_silence(invoked, hold=QUIET_HOLD) - invoked)
+            keep("stop", measure_silence(recorder, lambda: cli(services, "stop")))
             time.sleep(0.5)
     finally:
         bus.close()
