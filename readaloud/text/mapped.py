@@ -118,7 +118,9 @@ def apply_edits(src: MappedText, edits: list[tuple[int, int, str]]) -> MappedTex
                 if bounds[seg + 1] <= edit_start:
                     seg = bisect_right(bounds, edit_start, seg) - 1
                 first = starts[seg] + (edit_start - bounds[seg]) if copies[seg] else starts[seg]
-                if edit_end > edit_start:
+                if edit_end == edit_start and not copies[seg] and edit_start > bounds[seg]:
+                    last = ends[seg]  # inserted inside a replacement: it stands for that whole span
+                elif edit_end > edit_start:
                     last_char = edit_end - 1
                     end_seg = seg
                     if bounds[end_seg + 1] <= last_char:
