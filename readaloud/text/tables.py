@@ -464,7 +464,6 @@ ACRONYM_WORDS: dict[str, str] = {
     "WYSIWYG": "wizzywig",
     "SQLite": "S Q Lite",
     "OAuth": "O auth",
-    "ASAP": "A sap",
     "GIF": "gif",
     "JPEG": "jay peg",
     "MPEG": "em peg",
