@@ -17,7 +17,7 @@ from readaloud.speech.engine import SAMPLE_RATE, Engine, cancel_engine
 from readaloud.speech.g2p import G2PRegistry
 from readaloud.speech.phonemes import split_phonemes, token_ids
 from readaloud.speech.types import PhonemeChunk, Sentence
-from readaloud.speech.voices import LANGUAGES, VoiceStore, style_for, voice_info
+from readaloud.speech.voices import VoiceStore, style_for, voice_info
 from readaloud.text.lexicon import Lexicon
 from readaloud.text.normalize import NormalizeOptions, normalize
 from readaloud.text.segment import split_sentences
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
+MAX_SENTENCE_CHARS = 400
 
 
 def check_speed(speed: float) -> float:
@@ -69,7 +70,7 @@ class KokoroSynthesizer:
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
         options = self._text_options
-        language = "en" if voice is None or voice_info(voice).is_english else LANGUAGES[voice[0]][0]
+        language = "en-us" if voice is None else voice_info(voice).language
         lexicon = options.lexicon
         if lexicon is not None:
             lexicon.reload_if_changed()
@@ -80,7 +81,8 @@ class KokoroSynthesizer:
             normalize_options = replace(normalize_options, language=language)
         normalized = normalize(text, normalize_options, lexicon)
         result: list[Sentence] = []
-        for start, end in split_sentences(normalized.text):
+        # Run-on text is cut at clauses so sentence events and "back" stay useful.
+        for start, end in split_sentences(normalized.text, max_chars=MAX_SENTENCE_CHARS):
             spoken = normalized.text[start:end].strip()
             if not spoken:
                 continue
