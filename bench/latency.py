@@ -17,10 +17,8 @@ Needs pulseaudio + parec and the model in the XDG cache. Run: ``.venv/bin/python
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
-import queue
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +34,7 @@ from readaloud.playback.player import Reader, State
 from readaloud.playback.sink import SoundDeviceSink
 from readaloud.speech.types import Sentence
 from tests import pulse
+from tests.fakes import Owner
 
 VOICE = "af_heart"
 PAUSE = 0.25
@@ -65,29 +64,6 @@ class ProbeSink(SoundDeviceSink):
             if at >= moment and ((level > SILENT) if loud else (level <= SILENT)):
                 return at
         return None
-
-
-class Owner:
-    """The reader's owning thread: this one, running posted events while it waits."""
-
-    def __init__(self) -> None:
-        self.events: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-
-    def post(self, fn: Callable[[], None]) -> None:
-        self.events.put(fn)
-
-    def run_for(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            with contextlib.suppress(queue.Empty):
-                self.events.get(timeout=min(left, 0.005))()
-
-    def run_until(self, predicate: Callable[[], bool], timeout: float = 300.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise TimeoutError("the reader did not get there")
-            self.run_for(0.005)
 
 
 class TimedSynthesizer:

@@ -7,6 +7,7 @@ sentence (and voice) it is, and ``FakeSink`` is driven by the test, one audio bl
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import threading
@@ -276,3 +277,27 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
             return False
         time.sleep(0.002)
     return True
+
+
+class Owner:
+    """The reader's owning thread, played by a test or bench: runs posted events while it waits."""
+
+    def __init__(self, poll: float = 0.005) -> None:
+        self.events: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._poll = poll
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self.events.put(fn)
+
+    def run_for(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(queue.Empty):
+                self.events.get(timeout=min(left, self._poll))()
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError("timed out waiting for the reader")
+            self.run_for(self._poll)

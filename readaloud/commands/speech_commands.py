@@ -75,7 +75,7 @@ def run_say(args: argparse.Namespace, env: Environment) -> int:
 
 def _settings(args: argparse.Namespace) -> tuple[object, str, float]:
     from readaloud.config import load_config
-    from readaloud.speech.synthesizer import check_speed
+    from readaloud.speech.engine import check_speed
     from readaloud.speech.voices import voice_info
 
     config = load_config()

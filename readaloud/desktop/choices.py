@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readaloud import paths
+from readaloud.speech.engine import MAX_SPEED, MIN_SPEED
 from readaloud.speech.voices import VOICES
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "choices.json"
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 
 
 def choices_file() -> Path:
@@ -41,7 +41,8 @@ class Choices:
         voice = self.voice if self.voice is not None and self.voice_over == config_voice else config_voice
         speed = (
             self.speed
-            if self.speed is not None and self.speed_over is not None
+            if self.speed is not None
+            and self.speed_over is not None
             and abs(self.speed_over - config_speed) < 1e-9
             else config_speed
         )
@@ -66,12 +67,20 @@ def load_choices(path: Path | None = None) -> Choices:
     speed, speed_over = data.get("speed"), data.get("speed_over")
     if not (_valid_speed(speed) and _valid_speed(speed_over)):
         speed = speed_over = None
-    return Choices(voice, voice_over, None if speed is None else float(speed),
-                   None if speed_over is None else float(speed_over))
+    return Choices(
+        voice,
+        voice_over,
+        None if speed is None else float(speed),
+        None if speed_over is None else float(speed_over),
+    )
 
 
 def remember(
-    *, config_voice: str, config_speed: float, voice: str | None = None, speed: float | None = None,
+    *,
+    config_voice: str,
+    config_speed: float,
+    voice: str | None = None,
+    speed: float | None = None,
     path: Path | None = None,
 ) -> Choices:
     """Record a tray choice (voice and/or speed) made while the config said ``config_*``."""
@@ -83,9 +92,15 @@ def remember(
         speed if speed is not None else old.speed,
         config_speed if speed is not None else old.speed_over,
     )
-    _write_atomically(path, {
-        "voice": new.voice, "voice_over": new.voice_over, "speed": new.speed, "speed_over": new.speed_over,
-    })
+    _write_atomically(
+        path,
+        {
+            "voice": new.voice,
+            "voice_over": new.voice_over,
+            "speed": new.speed,
+            "speed_over": new.speed_over,
+        },
+    )
     return new
 
 

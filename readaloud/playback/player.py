@@ -37,12 +37,12 @@ from readaloud.errors import UsageError
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
 from readaloud.playback.trim import trim_silence
+from readaloud.speech.engine import check_speed
 from readaloud.speech.types import Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
 log = logging.getLogger(__name__)
 
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 # Audio kept behind the read position so that "back" can replay a recent sentence without synthesis.
 HISTORY_SECONDS = 30.0
 # "back" within this long after a sentence starts goes to the previous sentence.
@@ -83,13 +83,6 @@ class ReaderListener(Protocol):
     def on_voice_changed(self, voice: str) -> None: ...
     def on_speed_changed(self, speed: float) -> None: ...
     def on_error(self, message: str) -> None: ...
-
-
-def check_speed(speed: float) -> float:
-    """Return ``speed`` as a float, or raise ``UsageError`` when it is out of range."""
-    if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise UsageError(f"speed {speed:g} is out of range; use a value from {MIN_SPEED} to {MAX_SPEED}")
-    return float(speed)
 
 
 @dataclass(eq=False)

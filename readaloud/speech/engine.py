@@ -7,7 +7,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from readaloud.errors import UsageError
+
 SAMPLE_RATE = 24_000
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
 # Kokoro's context is 512 positions, two of which are the pad tokens around the phonemes.
 MAX_PHONEME_TOKENS = 510
 
@@ -33,3 +36,10 @@ def cancel_engine(engine: Engine) -> None:
     cancel = getattr(engine, "cancel", None)
     if cancel is not None:
         cancel()
+
+
+def check_speed(speed: float) -> float:
+    """Return ``speed`` as a float, or raise ``UsageError`` when Kokoro cannot speak at that rate."""
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise UsageError(f"speed {speed:g} is out of range; use a value from {MIN_SPEED} to {MAX_SPEED}")
+    return float(speed)

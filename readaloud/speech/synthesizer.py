@@ -13,7 +13,7 @@ import numpy as np
 
 from readaloud.errors import ModelMissingError, UsageError
 from readaloud.playback.trim import trim_silence
-from readaloud.speech.engine import SAMPLE_RATE, Engine, cancel_engine
+from readaloud.speech.engine import SAMPLE_RATE, Engine, cancel_engine, check_speed
 from readaloud.speech.g2p import G2PRegistry
 from readaloud.speech.phonemes import split_phonemes, token_ids
 from readaloud.speech.types import PhonemeChunk, Sentence
@@ -28,14 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 MAX_SENTENCE_CHARS = 400
-
-
-def check_speed(speed: float) -> float:
-    if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise UsageError(f"speed {speed:g} is out of range; use a value from {MIN_SPEED} to {MAX_SPEED}")
-    return float(speed)
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,8 @@ themselves; the model must be in the XDG cache (``readaloud setup``).
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,7 +17,7 @@ import pytest
 from readaloud.playback.player import FinishReason, Reader, State
 from readaloud.speech.types import Sentence
 from tests import pulse
-from tests.fakes import EventLog
+from tests.fakes import EventLog, Owner
 
 pytestmark = [pytest.mark.audio, pytest.mark.model]
 
@@ -42,29 +40,6 @@ def pulse_server() -> Iterator[pulse.PulseServer]:
         pytest.fail("PulseAudio is not installed (apt install pulseaudio pulseaudio-utils)")
     with pulse.PulseServer() as server:
         yield server
-
-
-class Owner:
-    """The reader's owning thread, played by the test: runs posted events while waiting."""
-
-    def __init__(self) -> None:
-        self.events: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-
-    def post(self, fn: Callable[[], None]) -> None:
-        self.events.put(fn)
-
-    def run_for(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            with contextlib.suppress(queue.Empty):
-                self.events.get(timeout=min(left, 0.01))()
-
-    def run_until(self, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for the reader")
-            self.run_for(0.01)
 
 
 @pytest.fixture
