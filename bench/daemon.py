@@ -126,8 +126,10 @@ def transport_latencies(services: Services, recorder: Recorder, repeat: int) -> 
             results["dbus resume"].append(recorder.wait_for_sound(invoked, timeout=10) - invoked)
             time.sleep(1.0)
             keep("dbus pause", measure_silence(recorder, lambda: dbus("Pause")))
-            time.sleep(0.5)
-            cli(services, "resume")
+            cli(services, "stop")
+            # Stop gets a fresh start, well inside the first sentences.
+            speak_buffered(services, recorder)
+            dbus("Resume")
             time.sleep(1.0)
             keep("stop", measure_silence(recorder, lambda: cli(services, "stop")))
             time.sleep(0.5)
