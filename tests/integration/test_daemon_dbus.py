@@ -31,7 +31,7 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     stop_daemon,
 )
 
-pytestmark = [pytest.mark.model, pytest.mark.audio]
+pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.desktop]
 
 IFACE = "io.github.readaloud.ReadAloud1"
 PREFIX = IFACE + ".Error."
