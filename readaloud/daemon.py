@@ -14,6 +14,7 @@ Threads, one rule: only the asyncio loop thread (this module's) calls the Reader
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import signal
@@ -194,7 +195,17 @@ class Daemon:
                 return 0
             self._start_frontends(loop)
             log.info("ready")
-            await self._stopping.wait()
+            lost = asyncio.ensure_future(bus.wait_for_disconnect())
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({lost, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if lost.done():
+                # The session ended (logout) or the bus died: nobody can reach us any more.
+                cause = None if lost.cancelled() else lost.exception()
+                log.warning("lost the session bus (%s); shutting down",
+                            type(cause).__name__ if cause else "disconnected")
+                return 1
+            lost.cancel()
             log.info("shutting down")
             return 0
         finally:
@@ -304,7 +315,8 @@ class Daemon:
             self._reader.close()  # silences audio at once and joins the synthesis thread
         if self._bus is not None:
             self._bus.disconnect()  # releases both names
-            await self._bus.wait_for_disconnect()
+            with contextlib.suppress(Exception):  # it may have gone with an error already
+                await self._bus.wait_for_disconnect()
 
     # -- commands that need the daemon's own state ----------------------------------------------------
 
