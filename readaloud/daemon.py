@@ -195,7 +195,8 @@ class Daemon:
                 return 0
             self._start_frontends(loop)
             log.info("ready")
-            lost = asyncio.ensure_future(bus.wait_for_disconnect())
+            # Shielded: cancelling this wait must not cancel the bus's own disconnect future.
+            lost = asyncio.ensure_future(asyncio.shield(bus.wait_for_disconnect()))
             stopping = asyncio.ensure_future(self._stopping.wait())
             await asyncio.wait({lost, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
