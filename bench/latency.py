@@ -74,8 +74,8 @@ class TimedSynthesizer:
         self.sample_rate = inner.sample_rate
         self.chunks: list[tuple[float, float, float]] = []  # (started, ready, audio seconds)
 
-    def sentences(self, text: str) -> list[Sentence]:
-        return list(self.inner.sentences(text))
+    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
+        return list(self.inner.sentences(text, voice))
 
     def synthesize(self, sentence: Sentence, voice: str, speed: float, *,
                    first_clause: bool = False) -> Iterator[np.ndarray]:

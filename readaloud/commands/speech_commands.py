@@ -52,6 +52,9 @@ def read_text(args: argparse.Namespace, env: Environment) -> str:
             raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
         return data.decode("utf-8", errors="replace")
     if args.text == ["-"] or (not args.text and not _is_tty(env.stdin)):
+        raw = getattr(env.stdin, "buffer", None)
+        if raw is not None:  # bytes that are not UTF-8 must not stop the reading
+            return str(raw.read().decode("utf-8", errors="replace"))
         return str(env.stdin.read())
     if not args.text:
         raise UsageError("nothing to say: give TEXT, '-' for standard input, or --file PATH")

@@ -708,7 +708,9 @@ class Reader:
                 cancelled = tag is self._cancelled
             if not cancelled:
                 # The engine failed: the job ends with an error once what was read before has played.
-                log.exception("synthesis failed")
+                # Exception messages may quote the text being read: only the type at ERROR.
+                log.error("synthesis failed (%s)", type(error).__name__)
+                log.debug("synthesis failure", exc_info=True)
                 message = f"speech synthesis failed: {error}"
                 self._post(functools.partial(self._on_synthesis_failed, tag.job, message))
                 with self._cond:
