@@ -128,7 +128,7 @@ class SoundDeviceSink:
         device: str = "",
         *,
         block_seconds: float = 0.02,
-        latency: float = 0.1,
+        latency: float = 0.05,
         linger: float = 3.0,
         on_error: Callable[[str], None] | None = None,
     ) -> None:

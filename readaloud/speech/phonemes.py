@@ -14,7 +14,7 @@ _CLAUSE_PUNCTUATION = ",;:—"
 # short enough that the first sound comes after very little synthesis.
 FIRST_CLAUSE_MIN_WORDS = 3
 FIRST_CLAUSE_MAX_WORDS = 10
-FIRST_CLAUSE_CUT_WORDS = 5
+FIRST_CLAUSE_CUT_WORDS = 4
 RAMP = 1.5
 # Sentences this short are synthesized whole: splitting them would save little time and cost prosody.
 SHORT_SENTENCE_WORDS = 6
