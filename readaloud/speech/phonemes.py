@@ -91,15 +91,15 @@ def _fit(words: list[str], max_tokens: int) -> list[list[str]]:
     size = 0
     for word in words:
         for piece in _split_oversized(word, max_tokens):
-            cost = count_tokens(piece) + (1 if current else 0)
-            if current and size + cost > max_tokens:
+            cost = count_tokens(piece)
+            # A cut may leave words behind that still do not fit with this one: cut again.
+            while current and size + 1 + cost > max_tokens:
                 cut = _best_cut(current)
                 chunks.append(current[:cut])
                 current = current[cut:]
                 size = count_tokens(" ".join(current))
-                cost = count_tokens(piece) + (1 if current else 0)
+            size += cost + (1 if current else 0)
             current.append(piece)
-            size += cost
     if current:
         chunks.append(current)
     return chunks

@@ -1,6 +1,6 @@
 """Chunking phonemes for Kokoro: within 510 tokens, never inside a word, short first clause."""
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from readaloud.speech.engine import MAX_PHONEME_TOKENS
@@ -56,7 +56,8 @@ words_strategy = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
+@example(words=["a", ".", "aaaaaaa", "a" * 23], first_clause=False, limit=30)  # a cut that must cut again
 @given(words=words_strategy, first_clause=st.booleans(), limit=st.integers(min_value=30, max_value=510))
 def test_chunks_keep_every_word_whole_and_in_order(words, first_clause, limit):
     text = " ".join(words)
