@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -514,7 +513,6 @@ def gnome_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return gsettings
 
 
-@pytest.mark.skipif(shutil.which("gsettings") is None, reason="needs GLib's gsettings tool")
 def test_bind_shortcut_appends_a_gnome_custom_keybinding(gnome_settings: Any) -> None:
     from readaloud.cli import main
 

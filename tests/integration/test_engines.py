@@ -91,7 +91,8 @@ def test_full_context_is_accepted(engine, real_style):
 
 
 def test_torch_engine_on_cuda_matches_cpu_and_is_chosen_by_auto(tmp_path):
-    torch = pytest.importorskip("torch", reason="the torch engine is an optional extra")
+    import torch
+
     if not torch.cuda.is_available():
         pytest.skip("needs an NVIDIA GPU with CUDA; this machine has none")
     from readaloud.speech.synthesizer import create_engine

@@ -84,7 +84,7 @@ class DeviceDriver(Driver):
 @pytest.fixture(scope="module")
 def pulse_server() -> Iterator[pulse.PulseServer]:
     if not pulse.available():
-        pytest.skip("PulseAudio is not installed (apt install pulseaudio pulseaudio-utils)")
+        pytest.fail("PulseAudio is not installed (apt install pulseaudio pulseaudio-utils)")
     with pulse.PulseServer() as server:
         yield server
 
@@ -213,7 +213,7 @@ def test_lost_sound_server_is_reported_once_and_playback_comes_back() -> None:
     from readaloud.playback.sink import SoundDeviceSink
 
     if not pulse.available():
-        pytest.skip("PulseAudio is not installed")
+        pytest.fail("PulseAudio is not installed (apt install pulseaudio pulseaudio-utils)")
     errors: list[str] = []
     server = pulse.PulseServer().start()
     try:
