@@ -21,7 +21,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from readaloud.playback.player import Reader, State
 from readaloud.playback.sink import SoundDeviceSink
 from readaloud.speech.types import Sentence
 from tests import pulse
-from tests.fakes import Owner
+from tests.fakes import Owner, TimedSynthesizer
 
 VOICE = "af_heart"
 PAUSE = 0.25
@@ -64,27 +64,6 @@ class ProbeSink(SoundDeviceSink):
             if at >= moment and ((level > SILENT) if loud else (level <= SILENT)):
                 return at
         return None
-
-
-class TimedSynthesizer:
-    """Wraps the real synthesizer and notes when each chunk was ready."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.sample_rate = inner.sample_rate
-        self.chunks: list[tuple[float, float, float]] = []  # (started, ready, audio seconds)
-
-    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
-        return list(self.inner.sentences(text, voice))
-
-    def synthesize(self, sentence: Sentence, voice: str, speed: float, *,
-                   first_clause: bool = False) -> Iterator[np.ndarray]:
-        started = time.monotonic()
-        for chunk in self.inner.synthesize(sentence, voice, speed, first_clause=first_clause):
-            ready = time.monotonic()
-            self.chunks.append((started, ready, len(chunk) / self.sample_rate))
-            yield chunk
-            started = time.monotonic()
 
 
 @dataclass

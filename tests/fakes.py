@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -301,3 +302,32 @@ class Owner:
             if time.monotonic() > deadline:
                 raise TimeoutError("timed out waiting for the reader")
             self.run_for(self._poll)
+
+
+class TimedSynthesizer:
+    """Wraps a real synthesizer and notes when each chunk was ready (for gap and latency checks)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.sample_rate = inner.sample_rate
+        self.chunks: list[tuple[float, float, float]] = []  # (started, ready, audio seconds)
+
+    @property
+    def real_time_factors(self) -> list[float]:
+        """Synthesis seconds per second of audio, chunk by chunk."""
+        return [(ready - started) / seconds for started, ready, seconds in self.chunks if seconds]
+
+    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
+        return list(self.inner.sentences(text, voice))
+
+    def synthesize(
+        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
+    ) -> Iterator[np.ndarray]:
+        started = time.monotonic()
+        for chunk in self.inner.synthesize(sentence, voice, speed, first_clause=first_clause):
+            self.chunks.append((started, time.monotonic(), len(chunk) / self.sample_rate))
+            yield chunk
+            started = time.monotonic()
+
+    def cancel(self) -> None:
+        self.inner.cancel()

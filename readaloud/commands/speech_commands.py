@@ -13,6 +13,7 @@ from readaloud.errors import UsageError
 
 if TYPE_CHECKING:
     from readaloud.cli import Environment
+    from readaloud.config import Config
 
 _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
 
@@ -76,7 +77,7 @@ def run_say(args: argparse.Namespace, env: Environment) -> int:
     return say_via_daemon(args, env)
 
 
-def _settings(args: argparse.Namespace) -> tuple[object, str, float]:
+def _settings(args: argparse.Namespace) -> tuple[Config, str, float]:
     from readaloud.config import load_config
     from readaloud.speech.engine import check_speed
     from readaloud.speech.voices import voice_info
@@ -99,10 +100,8 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
         raise UsageError(f"this libsndfile cannot write {audio_format}; use a .wav file name")
     text = read_text(args, env)
     config, voice, speed = _settings(args)
-    from readaloud.config import Config
     from readaloud.speech.synthesizer import build_synthesizer
 
-    assert isinstance(config, Config)
     synthesizer = build_synthesizer(config)
     show_progress = env.stderr_is_tty
 
@@ -140,10 +139,8 @@ def _current_umask() -> int:
 def _say_in_process(args: argparse.Namespace, env: Environment) -> int:
     text = read_text(args, env)
     config, voice, speed = _settings(args)
-    from readaloud.config import Config
     from readaloud.playback.speak import speak_in_process
 
-    assert isinstance(config, Config)
     return speak_in_process(config, text, voice, speed, env)
 
 

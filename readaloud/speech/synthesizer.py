@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,8 +69,6 @@ class KokoroSynthesizer:
             lexicon.reload_if_changed()
         normalize_options = options.normalize
         if normalize_options.language != language:
-            from dataclasses import replace
-
             normalize_options = replace(normalize_options, language=language)
         normalized = normalize(text, normalize_options, lexicon)
         result: list[Sentence] = []

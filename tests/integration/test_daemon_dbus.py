@@ -515,6 +515,20 @@ def test_a_second_daemon_refuses_to_start(services: Services, daemon: DaemonProc
     assert_still_serving(services, daemon)
 
 
+
+def _terminate_spawned_daemon(services: Services, bus: Bus) -> None:
+    """SIGTERM whichever process owns the name (a daemon the test did not start) and wait for it."""
+    import os
+
+    reply = bus.call("GetConnectionUnixProcessID", "s", ["io.github.readaloud.ReadAloud"],
+                     interface="org.freedesktop.DBus", destination="org.freedesktop.DBus",
+                     path="/org/freedesktop/DBus")
+    if reply.message_type == MessageType.METHOD_RETURN:
+        os.kill(int(reply.body[0]), signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and readaloud(services, "status").returncode == 0:
+            time.sleep(0.2)
+
 def test_sigterm_shuts_down_cleanly_then_say_autospawns(
     services: Services, daemon: DaemonProcess, recorder: Recorder, bus: Bus
 ) -> None:
@@ -533,23 +547,13 @@ def test_sigterm_shuts_down_cleanly_then_say_autospawns(
         assert b"starting one in the background" in spawned.stderr
         assert status(services)["state"] == "idle"
     finally:
-        reply = bus.call("GetConnectionUnixProcessID", "s", ["io.github.readaloud.ReadAloud"],
-                         interface="org.freedesktop.DBus", destination="org.freedesktop.DBus",
-                         path="/org/freedesktop/DBus")
-        if reply.message_type == MessageType.METHOD_RETURN:
-            import os
-
-            os.kill(int(reply.body[0]), signal.SIGTERM)
-            deadline = time.monotonic() + 40
-            while time.monotonic() < deadline and readaloud(services, "status").returncode == 0:
-                time.sleep(0.2)
+        _terminate_spawned_daemon(services, bus)
     log = Path(services.env["XDG_STATE_HOME"]) / "readaloud" / "daemon.log"
     assert log.exists()
 
 
 def test_say_starts_the_daemon_through_dbus_activation_when_installed(services: Services, bus: Bus) -> None:
     """With a D-Bus service file (as `readaloud install-service` writes), the bus starts the daemon."""
-    import os
     import sys
 
     assert readaloud(services, "status").returncode == 1  # no daemon yet: the bus must start one
@@ -574,11 +578,4 @@ def test_say_starts_the_daemon_through_dbus_activation_when_installed(services: 
         assert spawned.returncode == 0, spawned.stderr
         assert b"D-Bus activation" in spawned.stderr
     finally:
-        reply = bus.call("GetConnectionUnixProcessID", "s", ["io.github.readaloud.ReadAloud"],
-                         interface="org.freedesktop.DBus", destination="org.freedesktop.DBus",
-                         path="/org/freedesktop/DBus")
-        if reply.message_type == MessageType.METHOD_RETURN:
-            os.kill(int(reply.body[0]), signal.SIGTERM)
-            deadline = time.monotonic() + 40
-            while time.monotonic() < deadline and readaloud(services, "status").returncode == 0:
-                time.sleep(0.2)
+        _terminate_spawned_daemon(services, bus)

@@ -41,7 +41,7 @@ def engine(request) -> Engine:
 
 
 @pytest.fixture
-def real_style(request, engine, style, voice_store):
+def real_style(engine, style, voice_store):
     return voice_store.get("af_heart") if engine.name == "onnx" else style
 
 

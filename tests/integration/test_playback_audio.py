@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import pytest
 
 from readaloud.playback.player import FinishReason, Reader, State
-from readaloud.speech.types import Sentence
 from tests import pulse
-from tests.fakes import EventLog, Owner
+from tests.fakes import EventLog, Owner, TimedSynthesizer
 
 pytestmark = [pytest.mark.audio, pytest.mark.model]
 
@@ -70,26 +68,6 @@ def wer(reference: str, audio: np.ndarray) -> tuple[float, str]:
 
     heard = transcript(audio)
     return word_error_rate(reference, heard), heard
-
-
-class TimedSynthesizer:
-    """The real synthesizer, noting how fast each chunk was synthesized (seconds per second)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.sample_rate = inner.sample_rate
-        self.real_time_factors: list[float] = []
-
-    def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
-        return list(self.inner.sentences(text, voice))
-
-    def synthesize(self, sentence: Sentence, voice: str, speed: float, *,
-                   first_clause: bool = False) -> Iterator[np.ndarray]:
-        started = time.monotonic()
-        for chunk in self.inner.synthesize(sentence, voice, speed, first_clause=first_clause):
-            self.real_time_factors.append((time.monotonic() - started) * self.sample_rate / len(chunk))
-            yield chunk
-            started = time.monotonic()
 
 
 # Sentences of this paragraph last 2-3 s; the next one is ready within the current one plus the pause
