@@ -215,31 +215,38 @@ def fold_instance_norms(editor: GraphEditor, *, snake: bool = True) -> tuple[int
 @dataclass(frozen=True)
 class _QuantizedConv:
     quantize: onnx.NodeProto  # DynamicQuantizeLinear of the input
-    bias_add: onnx.NodeProto | None
-    bias: np.ndarray | None  # the float bias the integer one was computed from
+    int_bias_add: onnx.NodeProto | None  # older quantizers add an int32 bias before the Cast
     cast: onnx.NodeProto
-    mul: onnx.NodeProto  # output = accumulator * scale
+    mul: onnx.NodeProto  # accumulator * scale
     scale: str  # input scale * weight scale, computed at run time
     weight_scale: float | None
+    float_bias_add: onnx.NodeProto | None  # newer ones add the float bias after the Mul
+    bias: np.ndarray | None  # the float bias, either way
+
+    @property
+    def output(self) -> str:
+        last = self.float_bias_add or self.mul
+        return str(last.output[0])
 
 
 def _quantized_conv(editor: GraphEditor, conv: onnx.NodeProto) -> _QuantizedConv | None:
-    """Match the dynamic-int8 convolution that onnxruntime's quantizer writes:
-    ``DynamicQuantizeLinear(x) -> ConvInteger -> [+ floor(b / (sx sw))] -> Cast -> * (sx sw)``."""
+    """Match a dynamic-int8 convolution as onnxruntime's quantizer writes it:
+    ``DynamicQuantizeLinear(x) -> ConvInteger -> Cast -> * (sx sw)`` with the bias either added
+    as ``floor(b / (sx sw))`` before the Cast (kokoro-onnx's export) or as ``+ b`` after the Mul."""
     if len(conv.input) != 4:
         return None
     quantize = editor.producer_of(conv.input[0], "DynamicQuantizeLinear")
     if quantize is None or quantize.output[2] != conv.input[2]:
         return None
-    bias_add = editor.sole_consumer(conv.output[0], "Add")
+    int_bias_add = editor.sole_consumer(conv.output[0], "Add")
     bias: np.ndarray | None = None
     after = conv.output[0]
-    if bias_add is not None:
-        bias_name = other_input(bias_add, conv.output[0])
-        bias = _dynamic_bias(editor, bias_name) if bias_name else None
+    if int_bias_add is not None:
+        bias_name = other_input(int_bias_add, conv.output[0])
+        bias = _integer_bias(editor, bias_name) if bias_name else None
         if bias is None:
             return None
-        after = bias_add.output[0]
+        after = int_bias_add.output[0]
     cast = editor.sole_consumer(after, "Cast")
     mul = editor.sole_consumer(cast.output[0], "Mul") if cast else None
     scale = other_input(mul, cast.output[0]) if mul and cast else None
@@ -248,16 +255,38 @@ def _quantized_conv(editor: GraphEditor, conv: onnx.NodeProto) -> _QuantizedConv
         return None
     weight_scale_name = other_input(scale_node, quantize.output[1])
     weight_scale = editor.scalar(weight_scale_name) if weight_scale_name else None
-    return _QuantizedConv(quantize, bias_add, bias, cast, mul, scale, weight_scale)
+    float_bias_add = editor.sole_consumer(mul.output[0], "Add") if int_bias_add is None else None
+    if float_bias_add is not None:
+        float_bias = _float_bias(editor, other_input(float_bias_add, mul.output[0]))
+        if float_bias is None:
+            float_bias_add = None
+        else:
+            bias = float_bias
+    return _QuantizedConv(quantize, int_bias_add, cast, mul, scale, weight_scale, float_bias_add, bias)
 
 
-def _dynamic_bias(editor: GraphEditor, name: str) -> np.ndarray | None:
+def _integer_bias(editor: GraphEditor, name: str) -> np.ndarray | None:
     """The float bias behind ``Reshape(Cast(Floor(bias / scale)))``."""
     reshape = editor.producer_of(name, "Reshape")
     cast = editor.producer_of(reshape.input[0], "Cast") if reshape else None
     floor = editor.producer_of(cast.input[0], "Floor") if cast else None
     div = editor.producer_of(floor.input[0], "Div") if floor else None
     return editor.array(div.input[0]) if div else None
+
+
+def _float_bias(editor: GraphEditor, name: str | None) -> np.ndarray | None:
+    """A per-channel constant, given as [C] reshaped to [1, C, 1] or directly as [1, C, 1]."""
+    if name is None:
+        return None
+    reshape = editor.producer_of(name, "Reshape")
+    value = editor.array(reshape.input[0]) if reshape else editor.array(name)
+    if (
+        value is None
+        or value.ndim not in (1, 3)
+        or (value.ndim == 3 and (value.shape[0], value.shape[2]) != (1, 1))
+    ):
+        return None
+    return value.reshape(-1)
 
 
 def dequantize_convs(editor: GraphEditor, scope: str = VOCODER_SCOPE) -> int:
@@ -273,16 +302,13 @@ def dequantize_convs(editor: GraphEditor, scope: str = VOCODER_SCOPE) -> int:
         if match is None or match.weight_scale is None or weight is None or zero is None:
             continue
         dequantized = (weight.astype(np.float32) - zero.astype(np.float32)) * np.float32(match.weight_scale)
-        inputs = [
-            match.quantize.input[0],
-            editor.add_initializer(conv.name + "/weight", dequantized.astype(np.float32)),
-        ]
+        inputs = [match.quantize.input[0], editor.add_initializer(conv.name + "/weight", dequantized)]
         if match.bias is not None:
             inputs.append(editor.add_initializer(conv.name + "/bias", match.bias.astype(np.float32)))
         float_conv = editor.make_node(
-            "Conv", inputs, [match.mul.output[0]], conv.name + "/float", **attributes(conv)
+            "Conv", inputs, [match.output], conv.name + "/float", **attributes(conv)
         )
-        editor.replace([match.mul], [float_conv])
+        editor.replace([match.float_bias_add or match.mul], [float_conv])
         count += 1
     editor.commit()
     return count
@@ -290,25 +316,25 @@ def dequantize_convs(editor: GraphEditor, scope: str = VOCODER_SCOPE) -> int:
 
 def int8_conv_outputs(editor: GraphEditor) -> tuple[int, int]:
     """``Cast -> Mul(scale)`` after a ConvInteger -> one ``DequantizeLinear`` (one pass, not two);
-    the integer bias is dropped where an instance normalization follows (it subtracts the
-    per-channel mean, so a per-channel constant cancels). Returns (rewritten, biases dropped)."""
+    the bias is dropped where an instance normalization follows (it subtracts the per-channel
+    mean, so a per-channel constant cancels). Returns (rewritten, biases dropped)."""
     rewritten = dropped = 0
     for conv in editor.nodes("ConvInteger"):
         match = _quantized_conv(editor, conv)
         if match is None:
             continue
-        source = match.cast.input[0]
-        remove = [match.cast, match.mul]
-        norm = editor.sole_consumer(match.mul.output[0], "InstanceNormalization")
-        if match.bias_add is not None and norm is not None and norm.input[0] == match.mul.output[0]:
-            source = conv.output[0]
-            remove.append(match.bias_add)
-            dropped += 1
+        bias_add = match.int_bias_add or match.float_bias_add
+        norm = editor.sole_consumer(match.output, "InstanceNormalization")
+        drop = bias_add is not None and norm is not None and norm.input[0] == match.output
+        source = conv.output[0] if drop or match.int_bias_add is None else match.cast.input[0]
+        target = match.output if drop else match.mul.output[0]
+        remove = [match.cast, match.mul] + ([bias_add] if drop and bias_add is not None else [])
         dequantize = editor.make_node(
-            "DequantizeLinear", [source, match.scale], [match.mul.output[0]], conv.name + "/dequantize"
+            "DequantizeLinear", [source, match.scale], [target], conv.name + "/dequantize"
         )
         editor.replace(remove, [dequantize])
         rewritten += 1
+        dropped += int(drop)
     editor.commit()
     return rewritten, dropped
 
