@@ -176,7 +176,10 @@ def rewrite(
             f"cannot prepare the model without the onnx package ({error}); pip install onnx"
         ) from error
 
-    model = onnx.load(str(source))
+    try:
+        model = onnx.load(str(source))
+    except Exception as error:  # protobuf's DecodeError and onnx's own errors
+        raise GraphPreparationError(f"{source.name} is not a readable ONNX model ({error})") from error
     editor = GraphEditor(model)
     changes: dict[str, int] = {}
     for step in recipe if recipe is not None else default_recipe():

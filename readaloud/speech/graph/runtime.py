@@ -39,8 +39,11 @@ def default_threads() -> int:
     return physical_cores()
 
 
-def session_options(threads: int) -> Any:
-    """SessionOptions for Kokoro: ``threads`` intra-op threads (0 = :func:`default_threads`)."""
+def session_options(threads: int, *, spinning: bool = False) -> Any:
+    """SessionOptions for Kokoro: ``threads`` intra-op threads (0 = :func:`default_threads`).
+
+    ``spinning`` exists for benchmarks; readaloud runs with it off.
+    """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -52,7 +55,7 @@ def session_options(threads: int) -> Any:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # Spinning workers burn a core between operators and while idle; on a busy machine that time
     # is taken from the processes (and the audio) that need it.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     options.log_severity_level = 3
     return options
 
