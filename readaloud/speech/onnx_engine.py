@@ -13,7 +13,13 @@ import numpy as np
 from readaloud.errors import EngineError
 from readaloud.speech.engine import MAX_PHONEME_TOKENS, SAMPLE_RATE, TimedAudio
 from readaloud.speech.graph.choose import GraphChoice, choose_graph
-from readaloud.speech.graph.runtime import DURATIONS_OUTPUT, KokoroIO, default_threads, session_options
+from readaloud.speech.graph.runtime import (
+    DURATIONS_OUTPUT,
+    KokoroIO,
+    default_threads,
+    session_options,
+    shrinking_run_options,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +69,6 @@ class OnnxEngine:
         self.sample_rate = SAMPLE_RATE
         self.model_path = choice.path
         self.source_path = model_path
-        self._ort = ort
         self._run_options: Any = None
         self._run_lock = threading.Lock()
         log.info(
@@ -109,7 +114,7 @@ class OnnxEngine:
         if len(token_ids) > MAX_PHONEME_TOKENS:
             raise ValueError(f"{len(token_ids)} tokens is over Kokoro's limit of {MAX_PHONEME_TOKENS}")
         feed = self._io.feed(token_ids, style, speed)
-        run_options = self._ort.RunOptions()
+        run_options = shrinking_run_options()
         with self._run_lock:
             self._run_options = run_options
         try:
