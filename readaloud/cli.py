@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from readaloud import __version__
-from readaloud.errors import ReadaloudError
+from readaloud.errors import ExitStatus, ReadaloudError
 from readaloud.logging_setup import setup_logging
 
 
@@ -75,4 +75,4 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         return error.exit_status
     except KeyboardInterrupt:
         print("readaloud: interrupted", file=env.stderr)
-        return 130
+        return ExitStatus.INTERRUPTED

@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from readaloud import paths
-from readaloud.errors import ConfigError
+from readaloud.errors import ConfigError, ConfigValidationError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,20 +29,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 log = logging.getLogger(__name__)
-
-
-class ConfigValidationError(ConfigError):
-    """The config file parsed but some values are wrong; ``errors`` holds every ``section.key: message``."""
-
-    def __init__(self, errors: Sequence[str], source: str = "config") -> None:
-        self.errors: tuple[str, ...] = tuple(errors)
-        self.source = source
-        if len(self.errors) == 1:
-            message = f"{source}: {self.errors[0]}"
-        else:
-            listed = "\n".join(f"  {error}" for error in self.errors)
-            message = f"{source} has {len(self.errors)} errors:\n{listed}"
-        super().__init__(message)
 
 
 class _Invalid(Exception):

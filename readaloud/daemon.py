@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from readaloud.errors import ReadaloudError
+from readaloud.errors import AlreadyRunningError, ReadaloudError
 
 if TYPE_CHECKING:
     from dbus_fast.aio import MessageBus
@@ -47,12 +47,6 @@ RESTART_KEYS = ("speech.engine", "speech.model_path", "speech.voices_dir", "spee
                 "speech.threads", "speech.asset_source", "playback.device", "playback.lookahead",
                 "playback.preroll", "tray.enabled", "hotkeys.read_selection", "hotkeys.pause",
                 "hotkeys.stop")
-
-
-class AlreadyRunningError(ReadaloudError):
-    """Another daemon owns the bus name."""
-
-    dbus_name = "AlreadyRunning"
 
 
 class Frontend(Protocol):

@@ -13,7 +13,7 @@ import re
 import signal
 from typing import IO, TYPE_CHECKING
 
-from readaloud.errors import TextTooLongError, UsageError
+from readaloud.errors import ExitStatus, TextTooLongError, UsageError
 
 if TYPE_CHECKING:
     from dbus_fast import Message
@@ -124,14 +124,14 @@ async def say_and_wait(client: Client, text: str, args: argparse.Namespace, stde
                     print("readaloud: interrupted; reading stopped", file=stderr)
                 else:
                     print(f"readaloud: interrupted; job {job} stays queued", file=stderr)
-                return 130
+                return ExitStatus.INTERRUPTED
     finally:
         loop.remove_signal_handler(signal.SIGINT)
     if job not in finished:
         print("readaloud: error: the daemon went away before reading finished", file=stderr)
-        return 1
+        return ExitStatus.FAILURE
     reason = finished[job]
     message = FINISH_MESSAGES.get(reason, f"reading ended: {reason}")
     if message is not None:
         print(f"readaloud: {message}", file=stderr)
-    return 0 if reason == "done" else 1
+    return ExitStatus.OK if reason == "done" else ExitStatus.FAILURE

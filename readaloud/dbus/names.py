@@ -9,6 +9,3 @@ MPRIS_BUS_NAME = "org.mpris.MediaPlayer2.readaloud"
 MPRIS_PATH = "/org/mpris/MediaPlayer2"
 MPRIS_ROOT_INTERFACE = "org.mpris.MediaPlayer2"
 MPRIS_PLAYER_INTERFACE = "org.mpris.MediaPlayer2.Player"
-
-# Name of the error raised while the model is still loading (the daemon owns the name early).
-LOADING_ERROR = "Loading"

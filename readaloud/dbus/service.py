@@ -23,8 +23,8 @@ from dbus_fast.annotations import (
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
-from readaloud.dbus.names import ERROR_PREFIX, INTERFACE, LOADING_ERROR
-from readaloud.errors import ReadaloudError, TextTooLongError, UsageError
+from readaloud.dbus.names import ERROR_PREFIX, INTERFACE
+from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError
 
 if TYPE_CHECKING:
     from readaloud.speech.types import Sentence
@@ -37,12 +37,6 @@ SELECTION_SOURCES = ("", "primary", "clipboard", "primary-then-clipboard")
 SAY_OPTIONS = ("queue", "speed", "voice")
 
 DBusStrList = Annotated[list[str], DBusSignature("as")]
-
-
-class NotReadyError(ReadaloudError):
-    """The daemon owns its name but is still loading the model."""
-
-    dbus_name = LOADING_ERROR
 
 
 class ReaderControl(Protocol):

@@ -17,8 +17,8 @@ from typing import Any
 
 from readaloud.desktop.busthread import BusThread
 from readaloud.desktop.keys import KeyCombo, parse_combo
-from readaloud.desktop.portal import PortalShortcuts, PortalUnavailable, Shortcut, describe
-from readaloud.errors import ConfigError
+from readaloud.desktop.portal import PortalShortcuts, Shortcut, describe
+from readaloud.errors import ConfigError, PortalUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from readaloud.errors import PortalUnavailable
+
 if TYPE_CHECKING:
     from dbus_fast import Message
     from dbus_fast.aio import MessageBus
@@ -29,10 +31,6 @@ REQUEST_IFACE = "org.freedesktop.portal.Request"
 REGISTRY_IFACE = "org.freedesktop.host.portal.Registry"
 APP_ID = "io.github.readaloud.ReadAloud"
 RESPONSE_TIMEOUT = 120.0  # BindShortcuts may wait for the user to answer a dialog
-
-
-class PortalUnavailable(Exception):
-    """The desktop offers no GlobalShortcuts portal, or it refused the request."""
 
 
 @dataclass(frozen=True)

@@ -16,30 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from readaloud.errors import ReadaloudError, UsageError
+from readaloud.errors import NothingSelectedError, SelectionToolMissingError, UsageError
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("primary", "clipboard", "primary-then-clipboard")
 DEFAULT_TIMEOUT = 2.0
-
-
-class SelectionError(ReadaloudError):
-    """The selection could not be read."""
-
-    dbus_name = "Selection"
-
-
-class NothingSelectedError(SelectionError):
-    """Neither the selection nor (where asked) the clipboard holds any text."""
-
-    dbus_name = "NothingSelected"
-
-
-class SelectionToolMissingError(SelectionError):
-    """No program to read the selection with is installed for this session type."""
-
-    dbus_name = "SelectionUnavailable"
 
 
 class Runner(Protocol):

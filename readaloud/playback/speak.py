@@ -12,6 +12,7 @@ import queue
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from readaloud.errors import ExitStatus
 from readaloud.playback.player import FinishReason, Reader, ReaderListener, State
 from readaloud.playback.sink import Sink
 from readaloud.speech.types import Sentence, Synthesizer
@@ -96,7 +97,8 @@ def speak_text(
 
 
 def speak_in_process(config: Config, text: str, voice: str, speed: float, env: Environment) -> int:
-    """``readaloud say`` without a daemon: exit status 0 when read to the end, 130 on Ctrl+C."""
+    """``readaloud say`` without a daemon: exit status OK when read to the end,
+    INTERRUPTED on Ctrl+C."""
     from readaloud.playback.sink import SoundDeviceSink
     from readaloud.speech.synthesizer import build_synthesizer
 
@@ -114,8 +116,8 @@ def speak_in_process(config: Config, text: str, voice: str, speed: float, env: E
         on_error=report,
     )
     if reason is FinishReason.DONE:
-        return 0
+        return ExitStatus.OK
     if reason is FinishReason.STOPPED:
         print("readaloud: stopped", file=env.stderr)
-        return 130
-    return 1
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.FAILURE

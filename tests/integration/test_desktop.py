@@ -28,9 +28,9 @@ from readaloud.desktop.icons import IconState, render_icon
 from readaloud.desktop.selection import (
     XCLIP_TOOLS,
     XSEL_TOOLS,
-    NothingSelectedError,
     SelectionReader,
 )
+from readaloud.errors import NothingSelectedError
 from tests.integration.desktop_stubs import StubDesktop, wait_for
 
 pytestmark = pytest.mark.desktop

@@ -13,14 +13,13 @@ from readaloud.config import (
     SECTION_NAMES,
     SECTIONS,
     Config,
-    ConfigValidationError,
     diff_configs,
     hotkey_problem,
     load_config,
     parse_config_text,
     section_keys,
 )
-from readaloud.errors import ConfigError
+from readaloud.errors import ConfigError, ConfigValidationError
 
 if sys.version_info >= (3, 11):
     import tomllib

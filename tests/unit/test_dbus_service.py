@@ -13,8 +13,8 @@ from dbus_fast import DBusError, Variant
 
 from readaloud.dbus.mpris import MprisPlayer, playback_status, track_metadata
 from readaloud.dbus.names import ERROR_PREFIX
-from readaloud.dbus.service import NotReadyError, ReadAloudService, guarded, parse_say_options
-from readaloud.errors import TextTooLongError, UnknownVoiceError, UsageError
+from readaloud.dbus.service import ReadAloudService, guarded, parse_say_options
+from readaloud.errors import NotReadyError, TextTooLongError, UnknownVoiceError, UsageError
 from readaloud.speech.types import Sentence
 
 

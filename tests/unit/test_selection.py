@@ -12,13 +12,11 @@ from readaloud.desktop.selection import (
     WL_TOOLS,
     XCLIP_TOOLS,
     XSEL_TOOLS,
-    NothingSelectedError,
     SelectionReader,
-    SelectionToolMissingError,
     Tools,
     detect_tools,
 )
-from readaloud.errors import UsageError
+from readaloud.errors import NothingSelectedError, SelectionToolMissingError, UsageError
 
 
 class FakeClipboard:

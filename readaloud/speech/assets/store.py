@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from readaloud import paths
-from readaloud.errors import AssetDownloadError, ConfigError, ModelMissingError, UnknownVoiceError
+from readaloud.errors import (
+    AssetDownloadError,
+    ConfigError,
+    HubUnavailable,
+    ModelMissingError,
+    UnknownVoiceError,
+)
 from readaloud.speech.assets import archives, hf, registry
 from readaloud.speech.assets import catalog as catalog_module
 from readaloud.speech.assets.catalog import (
@@ -379,7 +385,7 @@ class AssetStore:
 
     def _hub_fetch(self, repo: str, filename: str, dest: Path, expected: Expected | None = None) -> Path:
         if self._hub_down is not None:
-            raise hf.HubUnavailable(self._hub_down)
+            raise HubUnavailable(self._hub_down)
         try:
             got = hf.fetch(
                 repo,
@@ -391,7 +397,7 @@ class AssetStore:
                 reporter=self._reporter,
                 expected=expected,
             )
-        except hf.HubUnavailable as error:
+        except HubUnavailable as error:
             self._hub_down = str(error)  # don't wait on a dead hub again for every voice
             raise
         if expected is None:
