@@ -29,7 +29,6 @@ from readaloud.errors import AlreadyRunningError, ReadaloudError
 if TYPE_CHECKING:
     from dbus_fast.aio import MessageBus
 
-    from readaloud.cli import Environment
     from readaloud.config import Config
     from readaloud.dbus.mpris import MprisPlayer
     from readaloud.dbus.service import ReadAloudService
@@ -442,7 +441,7 @@ async def _owner_pid(bus: MessageBus, name: str) -> int | None:
     return int(reply.body[0])
 
 
-def run_daemon(config_path: Path | None = None, env: Environment | None = None) -> int:
+def run_daemon(config_path: Path | None = None) -> int:
     """Entry point of ``readaloud daemon``: exit status 0 after a clean shutdown."""
     from readaloud.config import load_config
 

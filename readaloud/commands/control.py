@@ -16,8 +16,8 @@ from typing import IO, TYPE_CHECKING, Any
 from readaloud.errors import UsageError
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
     from readaloud.client import Client
+    from readaloud.environment import Environment
 
 # command -> (D-Bus method, help)
 TRANSPORT = {
@@ -156,7 +156,6 @@ def run_daemon(args: argparse.Namespace, env: Environment) -> int:
     from pathlib import Path
 
     from readaloud.daemon import run_daemon as serve
-    from readaloud.logging_setup import setup_logging
 
-    setup_logging(args.verbose, args.quiet, daemon=True)
-    return serve(Path(args.config) if args.config else None, env)
+    # Logging is set up already: cli.main saw the "daemon" command and chose the daemon's format.
+    return serve(Path(args.config) if args.config else None)

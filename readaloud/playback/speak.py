@@ -18,8 +18,8 @@ from readaloud.playback.sink import Sink
 from readaloud.speech.types import Sentence, Synthesizer
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
     from readaloud.config import Config
+    from readaloud.environment import Environment
 
 log = logging.getLogger(__name__)
 

@@ -256,7 +256,7 @@ def test_status_fields_and_text() -> None:
 
 
 def test_clean_text_replaces_invalid_utf8_and_nul() -> None:
-    from readaloud.commands.say_client import clean_text
+    from readaloud.commands.say_daemon import clean_text
 
     stderr = io.StringIO()
     text = clean_text("caf\udce9 ok\0 \ud800", stderr)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from readaloud import doctor
 from readaloud.config import Config, parse_config_text
-from readaloud.doctor import CheckResult, Status, report, run_checks, session_kind
-from readaloud.doctor_probe import (
+from readaloud.doctor import checks as doctor
+from readaloud.doctor.checks import CheckResult, Status, report, run_checks, session_kind
+from readaloud.doctor.probe import (
     DAEMON_NAME,
     NOTIFICATIONS_NAME,
     WATCHER_NAME,

@@ -1,6 +1,6 @@
 """``readaloud say`` through the resident daemon: ``--queue``, ``--wait`` and autospawn.
 
-``speech_commands.run_say`` calls :func:`say_via_daemon` when neither ``--output`` nor ``--no-daemon``
+``readaloud.commands.say.run_say`` calls :func:`say_via_daemon` when neither ``--output`` nor ``--no-daemon``
 is given. Light imports only: no numpy, torch or sounddevice in this process.
 """
 
@@ -13,13 +13,15 @@ import re
 import signal
 from typing import IO, TYPE_CHECKING
 
+from readaloud.commands.control import autospawn_enabled, notes
+from readaloud.commands.say_text import read_text
 from readaloud.errors import ExitStatus, TextTooLongError, UsageError
 
 if TYPE_CHECKING:
     from dbus_fast import Message
 
-    from readaloud.cli import Environment
     from readaloud.client import Client
+    from readaloud.environment import Environment
 
 # Far above any sensible [text].max_chars and well below D-Bus's 128 MiB message limit; the daemon
 # enforces the configured limit with a clear error.
@@ -56,8 +58,6 @@ def clean_text(text: str, stderr: IO[str]) -> str:
 def say_via_daemon(args: argparse.Namespace, env: Environment) -> int:
     """Send the text to the daemon (starting it if needed); with ``--wait``, report how it ended."""
     from readaloud.client import run
-    from readaloud.commands.control import autospawn_enabled, notes
-    from readaloud.commands.speech_commands import read_text
 
     if args.speed is not None and not math.isfinite(args.speed):
         raise UsageError("speed must be a number from 0.5 to 2.0")

@@ -2,7 +2,7 @@
 
 Each fact comes from one method of :class:`SystemProbe`; tests build the probe with another
 environment (PATH, bus address) or hand in their own audio query, so the checks in
-``readaloud.doctor`` run unchanged against simulated machines.
+``readaloud.doctor.checks`` run unchanged against simulated machines.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``readaloud doctor``: one line per check, ok / warn / fail, and the fix.
 
 Each check is a small function of a :class:`Probe` (the facts of one machine). The real probe is
-``readaloud.doctor_probe.SystemProbe``; tests pass probes that simulate missing tools, no sound
+``readaloud.doctor.probe.SystemProbe``; tests pass probes that simulate missing tools, no sound
 device or no session bus. Exit status is 0 when no check fails.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from readaloud.config import Config, ConfigValidationError
-from readaloud.doctor_probe import (
+from readaloud.doctor.probe import (
     DAEMON_NAME,
     NOTIFICATIONS_NAME,
     WATCHER_NAME,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
+    from readaloud.environment import Environment
     from readaloud.speech.assets import AssetStatus, AssetStore
 
 _EPILOG = """\

@@ -21,7 +21,7 @@ from readaloud.desktop.keys import KeyCombo, same_gtk_accelerator
 from readaloud.errors import ReadaloudError
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
+    from readaloud.environment import Environment
 
 MEDIA_KEYS = "org.gnome.settings-daemon.plugins.media-keys"
 CUSTOM_SCHEMA = f"{MEDIA_KEYS}.custom-keybinding"
