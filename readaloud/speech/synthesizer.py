@@ -19,7 +19,8 @@ from readaloud.speech.phonemes import split_phonemes, token_ids
 from readaloud.speech.types import PhonemeChunk, Sentence
 from readaloud.speech.voices import VoiceStore, style_for, voice_info
 from readaloud.text.lexicon import Lexicon
-from readaloud.text.normalize import NormalizeOptions, normalize
+from readaloud.text.normalize import normalize
+from readaloud.text.options import NormalizeOptions
 from readaloud.text.segment import split_sentences
 
 if TYPE_CHECKING:
