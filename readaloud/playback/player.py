@@ -36,8 +36,8 @@ import numpy as np
 from readaloud.errors import UsageError
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
-from readaloud.playback.trim import trim_silence
 from readaloud.speech.engine import check_speed
+from readaloud.speech.trim import trim_silence
 from readaloud.speech.types import Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 

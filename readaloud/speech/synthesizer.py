@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from readaloud.errors import ModelMissingError, UsageError
-from readaloud.playback.trim import trim_silence
 from readaloud.speech.engine import SAMPLE_RATE, Engine, cancel_engine, check_speed
 from readaloud.speech.g2p import G2PRegistry
 from readaloud.speech.phonemes import split_phonemes, token_ids
+from readaloud.speech.trim import trim_silence
 from readaloud.speech.types import PhonemeChunk, Sentence
 from readaloud.speech.voices import VoiceStore, style_for, voice_info
 from readaloud.text.lexicon import Lexicon

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from readaloud.errors import UnknownVoiceError, UsageError
-from readaloud.playback import player, trim
+from readaloud.playback import player
 from readaloud.playback.player import FinishReason, Reader, State
+from readaloud.speech import trim
 from readaloud.speech.types import Sentence
 from tests.fakes import (
     SAMPLE_RATE,
