@@ -30,7 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from readaloud.playback.player import Reader, State
+from readaloud.core import ReaderListener, State
+from readaloud.playback.player import Reader
 from readaloud.playback.sink import SoundDeviceSink
 from readaloud.speech.types import Sentence
 from tests import pulse
@@ -163,11 +164,11 @@ def run_controls(server: pulse.PulseServer, synth: TimedSynthesizer, rounds: int
     reader = Reader(synth, sink, voice=VOICE, speed=1.0, sentence_pause=PAUSE, post=owner.post)
     started: list[int] = []
 
-    class Listener:
+    class Listener(ReaderListener):
         def on_sentence_started(self, job: int, sentence: Sentence) -> None:
             started.append(sentence.index)
 
-    reader.add_listener(Listener())  # type: ignore[arg-type]
+    reader.add_listener(Listener())
     recording = server.record()
 
     def measure(name: str, command: Callable[[], None], loud: bool) -> None:

@@ -22,8 +22,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from readaloud.core import FinishReason, ReaderListener, State
 from readaloud.errors import AlreadyRunningError, ReadaloudError
 
 if TYPE_CHECKING:
@@ -404,19 +405,13 @@ class Daemon:
             log.error("config not reloaded, keeping the current settings: %s", error)
 
 
-class _LogListener:
+class _LogListener(ReaderListener):
     """Reader events in the log: states and job ends, never the text."""
 
-    def on_state_changed(self, state: Any) -> None:
+    def on_state_changed(self, state: State) -> None:
         log.debug("state %s", state.value)
 
-    def on_sentence_started(self, job: int, sentence: Any) -> None:
-        pass
-
-    def on_sentence_finished(self, job: int, sentence: Any) -> None:
-        pass
-
-    def on_job_finished(self, job: int, reason: Any) -> None:
+    def on_job_finished(self, job: int, reason: FinishReason) -> None:
         log.info("job %d %s", job, reason.value)
 
     def on_voice_changed(self, voice: str) -> None:

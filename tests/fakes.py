@@ -3,6 +3,7 @@
 They implement the same Protocols as the real ones so that the core can be tested without a model
 or a sound card: ``FakeSynthesizer`` speaks each sentence as a pure tone whose pitch tells which
 sentence (and voice) it is, and ``FakeSink`` is driven by the test, one audio block at a time.
+mypy checks this module: :func:`_conforms` fails the type check when a fake drifts from its Protocol.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from readaloud.speech.types import Sentence
+from readaloud.core import FinishReason, ReaderListener, State
+from readaloud.playback.sink import Sink
+from readaloud.speech.types import Sentence, Synthesizer
 
 SAMPLE_RATE = 24_000
 
@@ -109,8 +112,15 @@ class FakeSink:
         self.starts = 0
         self.stops = 0
         self.calls = 0
+        self.error_handler: Callable[[str], None] | None = None
         self._callback: Callable[[np.ndarray], None] | None = None
         self._recorded: list[np.ndarray] = []
+
+    def check(self) -> None:
+        """The fake device always exists."""
+
+    def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
+        self.error_handler = handler
 
     def start(self, callback: Callable[[np.ndarray], None]) -> None:
         self._callback = callback
@@ -170,13 +180,13 @@ class ManualPost:
 
 
 @dataclass
-class EventLog:
+class EventLog(ReaderListener):
     """A ``ReaderListener`` that records every event as a tuple."""
 
     events: list[tuple[object, ...]] = field(default_factory=list)
 
-    def on_state_changed(self, state: object) -> None:
-        self.events.append(("state", str(getattr(state, "value", state))))
+    def on_state_changed(self, state: State) -> None:
+        self.events.append(("state", state.value))
 
     def on_sentence_started(self, job: int, sentence: Sentence) -> None:
         self.events.append(("started", job, sentence.index))
@@ -184,8 +194,8 @@ class EventLog:
     def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
         self.events.append(("finished", job, sentence.index))
 
-    def on_job_finished(self, job: int, reason: object) -> None:
-        self.events.append(("job", job, str(getattr(reason, "value", reason))))
+    def on_job_finished(self, job: int, reason: FinishReason) -> None:
+        self.events.append(("job", job, reason.value))
 
     def on_voice_changed(self, voice: str) -> None:
         self.events.append(("voice", voice))
@@ -331,3 +341,9 @@ class TimedSynthesizer:
 
     def cancel(self) -> None:
         self.inner.cancel()
+
+
+def _conforms(synthesizer: FakeSynthesizer, timed: TimedSynthesizer, sink: FakeSink,
+              log: EventLog) -> tuple[Synthesizer, Synthesizer, Sink, ReaderListener]:
+    """Never called: mypy checks here that each fake still implements its Protocol."""
+    return synthesizer, timed, sink, log

@@ -13,6 +13,7 @@ import io
 import json
 from typing import IO, TYPE_CHECKING, Any
 
+from readaloud.core import MAX_SPEED, MIN_SPEED
 from readaloud.errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     voice.set_defaults(handler=run_voice)
 
     speed = sub.add_parser("speed", help="show or change the speaking rate of the running daemon")
-    speed.add_argument("value", nargs="?", type=float, metavar="X", help="0.5 to 2.0 (1.0 is normal)")
+    speed.add_argument("value", nargs="?", type=float, metavar="X",
+                       help=f"{MIN_SPEED} to {MAX_SPEED} (1.0 is normal)")
     speed.set_defaults(handler=run_speed)
 
     selection = sub.add_parser(
@@ -118,7 +120,7 @@ def run_voice(args: argparse.Namespace, env: Environment) -> int:
 
 def run_speed(args: argparse.Namespace, env: Environment) -> int:
     if args.value is not None and args.value != args.value:  # NaN
-        raise UsageError("speed must be a number from 0.5 to 2.0")
+        raise UsageError(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED}")
 
     async def action(client: Client) -> int:
         if args.value is None:

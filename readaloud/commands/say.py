@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from readaloud.commands.say_text import read_text
+from readaloud.core import MAX_SPEED, MIN_SPEED, check_speed
 from readaloud.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     say.add_argument("text", nargs="*", metavar="TEXT", help="words to speak; '-' reads standard input")
     say.add_argument("--file", type=Path, help="read the text from a file")
     say.add_argument("--voice", help="voice name, e.g. af_heart (see 'readaloud voices')")
-    say.add_argument("--speed", type=float, help="speaking rate, 0.5 to 2.0 (1.0 is normal)")
+    say.add_argument("--speed", type=float, help=f"speaking rate, {MIN_SPEED} to {MAX_SPEED} (1.0 is normal)")
     say.add_argument(
         "--output",
         "-o",
@@ -49,7 +50,6 @@ def run_say(args: argparse.Namespace, env: Environment) -> int:
 
 def _settings(args: argparse.Namespace) -> tuple[Config, str, float]:
     from readaloud.config import load_config
-    from readaloud.speech.engine import check_speed
     from readaloud.speech.voices import voice_info
 
     config = load_config()

@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 from readaloud.commands.control import autospawn_enabled, notes
 from readaloud.commands.say_text import read_text
+from readaloud.core import MAX_SPEED, MIN_SPEED
 from readaloud.errors import ExitStatus, TextTooLongError, UsageError
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def say_via_daemon(args: argparse.Namespace, env: Environment) -> int:
     from readaloud.client import run
 
     if args.speed is not None and not math.isfinite(args.speed):
-        raise UsageError("speed must be a number from 0.5 to 2.0")
+        raise UsageError(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED}")
     reconfigure = getattr(env.stdin, "reconfigure", None)
     if reconfigure is not None:
         # Bytes on standard input that are not UTF-8 become lone surrogates, which clean_text

@@ -1,11 +1,20 @@
-"""Well-known D-Bus names of the readaloud daemon (DESIGN.md section 3); shared by service and client."""
+"""The daemon's well-known D-Bus names, paths and interfaces: the one place they are written.
+
+The service, MPRIS, the CLI client, ``doctor``, ``install-service`` and the desktop portal import
+them from here (importing this module costs nothing: no dbus-fast, no numpy). The shipped files in
+``systemd/`` carry ``BUS_NAME`` too; a test checks they equal what ``install-service`` renders.
+"""
 
 BUS_NAME = "io.github.readaloud.ReadAloud"
 OBJECT_PATH = "/io/github/readaloud/ReadAloud"
 INTERFACE = "io.github.readaloud.ReadAloud1"
 ERROR_PREFIX = INTERFACE + ".Error."
+# The application id the desktop portal knows us by (GlobalShortcuts); the same reverse-DNS name.
+APP_ID = BUS_NAME
 
 MPRIS_BUS_NAME = "org.mpris.MediaPlayer2.readaloud"
 MPRIS_PATH = "/org/mpris/MediaPlayer2"
 MPRIS_ROOT_INTERFACE = "org.mpris.MediaPlayer2"
 MPRIS_PLAYER_INTERFACE = "org.mpris.MediaPlayer2.Player"
+MPRIS_NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"  # the spec's "no current track" id
+MPRIS_TRACK_PREFIX = OBJECT_PATH + "/track"  # track ids: <prefix>/<job>_<sentence>

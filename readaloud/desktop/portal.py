@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from readaloud.dbus.names import APP_ID
 from readaloud.errors import PortalUnavailable
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ PORTAL_PATH = "/org/freedesktop/portal/desktop"
 SHORTCUTS_IFACE = "org.freedesktop.portal.GlobalShortcuts"
 REQUEST_IFACE = "org.freedesktop.portal.Request"
 REGISTRY_IFACE = "org.freedesktop.host.portal.Registry"
-APP_ID = "io.github.readaloud.ReadAloud"
 RESPONSE_TIMEOUT = 120.0  # BindShortcuts may wait for the user to answer a dialog
 
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from readaloud.errors import NothingSelectedError, SelectionToolMissingError, UsageError
+from readaloud.values import SELECTION_SOURCES
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("primary", "clipboard", "primary-then-clipboard")
 DEFAULT_TIMEOUT = 2.0
 
 
@@ -133,8 +133,9 @@ class SelectionReader:
         ``copy_first`` (X11 only) first sends Ctrl+C to the focused window, for applications that
         never set PRIMARY, and puts the user's clipboard back afterwards.
         """
-        if source not in SOURCES:
-            raise UsageError(f"unknown selection source {source!r}; use one of: {', '.join(SOURCES)}")
+        if source not in SELECTION_SOURCES:
+            choices = ", ".join(SELECTION_SOURCES)
+            raise UsageError(f"unknown selection source {source!r}; use one of: {choices}")
         if copy_first and source != "clipboard":
             if self.tools.is_x11:
                 copied = self._copy_then_restore()

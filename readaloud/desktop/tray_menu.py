@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from readaloud.core import BUSY_STATES
 from readaloud.speech.voices import LANGUAGES, VOICES, VoiceInfo
 
 T = TypeVar("T")
 
 SPEEDS = (0.75, 1.0, 1.25, 1.5)
-ACTIVE_STATES = frozenset({"speaking", "paused"})
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def voice_groups(voices: Iterable[VoiceInfo] | None = None) -> list[tuple[str, l
 
 def build_menu(view: TrayView, commands: TrayCommands) -> tuple[MenuEntry, ...]:
     """The whole tray menu for ``view``."""
-    active = view.state in ACTIVE_STATES
+    active = view.state in BUSY_STATES
     pause_label = "Resume" if view.state == "paused" else "Pause"
     return (
         MenuEntry("Read selection", commands.read_selection, default=True),

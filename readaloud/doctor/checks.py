@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from readaloud.config import Config, ConfigValidationError
+from readaloud.dbus.names import BUS_NAME
 from readaloud.doctor.probe import (
-    DAEMON_NAME,
     NOTIFICATIONS_NAME,
     WATCHER_NAME,
     AudioFacts,
@@ -159,10 +159,10 @@ def check_daemon(probe: Probe) -> CheckResult:
     bus = probe.bus()
     if not bus.reachable:
         return _warn("daemon", "cannot check without a session bus")
-    if DAEMON_NAME in bus.owned:
+    if BUS_NAME in bus.owned:
         state = f" ({bus.daemon_state})" if bus.daemon_state else ""
-        return _ok("daemon", f"running{state}, owns {DAEMON_NAME}")
-    if DAEMON_NAME in bus.activatable:
+        return _ok("daemon", f"running{state}, owns {BUS_NAME}")
+    if BUS_NAME in bus.activatable:
         return _ok("daemon", "not running; D-Bus starts it on first use")
     return _warn("daemon", "not running and not installed as a service", "`readaloud install-service --now`")
 

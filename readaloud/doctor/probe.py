@@ -22,13 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from readaloud.config import Config, load_config
+from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from readaloud.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DAEMON_NAME = "io.github.readaloud.ReadAloud"
-DAEMON_PATH = "/io/github/readaloud/ReadAloud"
-DAEMON_INTERFACE = "io.github.readaloud.ReadAloud1"
 WATCHER_NAME = "org.kde.StatusNotifierWatcher"
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 PORTAL_NAME = "org.freedesktop.portal.Desktop"
@@ -136,9 +134,9 @@ async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, time
             )  # fmt: skip
             version = int(answer[0].value) if answer else None
         state = None
-        if DAEMON_NAME in owned:
-            answer = await call(DAEMON_NAME, DAEMON_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
-                                [DAEMON_INTERFACE, "State"])  # fmt: skip
+        if BUS_NAME in owned:
+            answer = await call(BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+                                [INTERFACE, "State"])  # fmt: skip
             state = str(answer[0].value) if answer else None
         return BusFacts(address, None, frozenset(owned), activatable, version, state)
     finally:
@@ -270,7 +268,7 @@ class SystemProbe:
         wayland = (
             bool(self.environ.get("WAYLAND_DISPLAY")) or self.environ.get("XDG_SESSION_TYPE") == "wayland"
         )
-        names = (DAEMON_NAME, WATCHER_NAME, NOTIFICATIONS_NAME, PORTAL_NAME)
+        names = (BUS_NAME, WATCHER_NAME, NOTIFICATIONS_NAME, PORTAL_NAME)
         return asyncio.run(_gather_bus(address, names, wayland, self._bus_timeout))
 
     def bus(self) -> BusFacts:

@@ -13,10 +13,13 @@ Commands never wait for synthesis. Every restart (stop, a new job, a voice chang
 further than the ring remembers) bumps an *epoch*: audio written under an older epoch is skipped
 by the callback, and the synthesis thread drops whatever it produced for an old epoch.
 
-A synthesizer may offer ``cancel()``: it is then called from the owning thread when the sentence
-being synthesized is no longer wanted (stop, skip, a new job). It must return at once and make the
-``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``);
-otherwise the chunk in flight is finished and then dropped.
+The synthesizer's ``cancel()`` is called from the owning thread when the sentence being
+synthesized is no longer wanted (stop, skip, a new job). It returns at once and makes the
+``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``), or
+does nothing, and the chunk in flight is finished and then dropped.
+
+The states, events and listener base class the reader shares with the edges are in
+:mod:`readaloud.core`.
 """
 
 from __future__ import annotations
@@ -29,14 +32,14 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Literal
 
 import numpy as np
 
+from readaloud.core import FinishReason, Post, ReaderEvent, ReaderListener, State, check_speed
 from readaloud.errors import UsageError
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
-from readaloud.speech.engine import check_speed
 from readaloud.speech.trim import trim_silence
 from readaloud.speech.types import Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
@@ -52,37 +55,10 @@ STARVING_SECONDS = 2.0
 # A cursor index beyond any job's end: the synthesis thread moves on to the next job.
 _PAST_END = 1 << 62
 
-Post = Callable[[Callable[[], None]], None]
-
-
-class State(str, enum.Enum):
-    """What the reader is doing."""
-
-    LOADING = "loading"
-    IDLE = "idle"
-    SPEAKING = "speaking"
-    PAUSED = "paused"
-
-
-class FinishReason(str, enum.Enum):
-    """Why a job ended."""
-
-    DONE = "done"
-    STOPPED = "stopped"
-    REPLACED = "replaced"
-    ERROR = "error"
-
-
-class ReaderListener(Protocol):
-    """Receives the reader's events, always on the owning thread."""
-
-    def on_state_changed(self, state: State) -> None: ...
-    def on_sentence_started(self, job: int, sentence: Sentence) -> None: ...
-    def on_sentence_finished(self, job: int, sentence: Sentence) -> None: ...
-    def on_job_finished(self, job: int, reason: FinishReason) -> None: ...
-    def on_voice_changed(self, voice: str) -> None: ...
-    def on_speed_changed(self, speed: float) -> None: ...
-    def on_error(self, message: str) -> None: ...
+# What the audio callback reports to the owning thread as it passes the ring's markers.
+Passed = Literal["started", "finished", "job_end", "job_failed", "back_failed"]
+# What the owning thread asks of the audio callback.
+PlayheadRequest = tuple[Literal["accept"], int, int] | tuple[Literal["skip"]] | tuple[Literal["back"]]
 
 
 @dataclass(eq=False)
@@ -126,11 +102,11 @@ class _Playhead:
     """
 
     def __init__(self, ring: RingBuffer[_Boundary], sample_rate: int,
-                 report: Callable[[str, _Tag], None]) -> None:
+                 report: Callable[[Passed, _Tag], None]) -> None:
         self._ring = ring
         self._report = report
         self._back_frames = int(BACK_TO_PREVIOUS_SECONDS * sample_rate)
-        self._requests: deque[tuple[Any, ...]] = deque()
+        self._requests: deque[PlayheadRequest] = deque()
         self.paused = False
         # Assigned only by the audio thread; the synthesis thread reads ``skip_through``.
         self.accept_epoch = 0
@@ -141,7 +117,7 @@ class _Playhead:
         self._tag: _Tag | None = None
         self._in_sentence = False
 
-    def request(self, *command: Any) -> None:
+    def request(self, command: PlayheadRequest) -> None:
         self._requests.append(command)
 
     def _playable(self, tag: _Tag | None) -> bool:
@@ -192,15 +168,14 @@ class _Playhead:
         elif tag.epoch == self.accept_epoch:
             self._report("job_end" if kind is _Kind.JOB_END else "job_failed", tag)
 
-    def _handle(self, command: tuple[Any, ...]) -> None:
-        name = command[0]
-        if name == "accept":
+    def _handle(self, command: PlayheadRequest) -> None:
+        if command[0] == "accept":
             self.accept_epoch, self.grace_seq = command[1], command[2]
             self.skip_through = -1
-        elif name == "skip":
+        elif command[0] == "skip":
             if self._tag is not None:
                 self.skip_through = max(self.skip_through, self._tag.seq)
-        elif name == "back":
+        elif command[0] == "back":
             self._back()
 
     def _back(self) -> None:
@@ -274,9 +249,7 @@ class Reader:
             self._lookahead_frames + history + 2 * self._rate, history=history
         )
         self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio)
-        set_error_handler = getattr(sink, "set_error_handler", None)
-        if set_error_handler is not None:  # e.g. "lost the audio device", from the sink's threads
-            set_error_handler(self._report_sink_error)
+        sink.set_error_handler(self._report_sink_error)  # "lost the audio device", from its threads
         self._listeners: list[ReaderListener] = []
         self._state = State.IDLE
         self._next_job_id = 1
@@ -378,7 +351,7 @@ class Reader:
             self._paused = False
         self._playhead.paused = False
         for old in replaced:
-            self._emit("on_job_finished", old.id, FinishReason.REPLACED)
+            self._job_finished(old.id, FinishReason.REPLACED)
         try:
             self._start_sink()
         except Exception:
@@ -430,13 +403,13 @@ class Reader:
         self._playhead.paused = False
         self._current = None
         for job in stopped:
-            self._emit("on_job_finished", job.id, FinishReason.STOPPED)
+            self._job_finished(job.id, FinishReason.STOPPED)
         self._set_state(State.IDLE)
 
     def skip(self) -> None:
         """Go on to the next sentence."""
         if self._jobs:
-            self._playhead.request("skip")
+            self._playhead.request(("skip",))
             current = self._current
             if current is not None:
                 with self._commanding():
@@ -445,7 +418,7 @@ class Reader:
     def back(self) -> None:
         """Restart the current sentence, or the previous one when within its first second."""
         if self._jobs:
-            self._playhead.request("back")
+            self._playhead.request(("back",))
 
     def set_voice(self, name: str) -> None:
         """Use voice ``name`` from the next sentence on (and for later requests)."""
@@ -454,7 +427,7 @@ class Reader:
             return
         self._voice = name
         self._change_after_current(lambda job: setattr(job, "voice", name))
-        self._emit("on_voice_changed", name)
+        self._emit(ReaderEvent.VOICE_CHANGED, lambda listener: listener.on_voice_changed(name))
 
     def set_sentence_pause(self, seconds: float) -> None:
         """Pause between sentences (at speed 1) for sentences synthesized from now on."""
@@ -468,7 +441,7 @@ class Reader:
             return
         self._speed = speed
         self._change_after_current(lambda job: setattr(job, "speed", speed))
-        self._emit("on_speed_changed", speed)
+        self._emit(ReaderEvent.SPEED_CHANGED, lambda listener: listener.on_speed_changed(speed))
 
     def close(self) -> None:
         """Stop everything, close the sink and join the synthesis thread."""
@@ -483,20 +456,19 @@ class Reader:
 
     # -- owning-thread helpers -----------------------------------------------------------------
 
-    def _emit(self, name: str, *args: Any) -> None:
+    def _emit(self, event: ReaderEvent, deliver: Callable[[ReaderListener], None]) -> None:
+        """Hand ``event`` to every listener (``deliver`` calls its handler); one failing listener
+        is logged and does not keep the event from the others."""
         for listener in list(self._listeners):
-            handler = getattr(listener, name, None)
-            if handler is None:
-                continue
             try:
-                handler(*args)
+                deliver(listener)
             except Exception:
-                log.exception("a reader listener failed in %s", name)
+                log.exception("a reader listener failed in on_%s", event.value)
 
     def _set_state(self, state: State) -> None:
         if state is not self._state:
             self._state = state
-            self._emit("on_state_changed", state)
+            self._emit(ReaderEvent.STATE_CHANGED, lambda listener: listener.on_state_changed(state))
 
     def _start_sink(self) -> None:
         self._sink.start(self._playhead)
@@ -513,7 +485,9 @@ class Reader:
     def _finish_current_sentence(self) -> None:
         if self._current is not None and not self._current_finished:
             self._current_finished = True
-            self._emit("on_sentence_finished", self._current.job, self._current.sentence)
+            job, sentence = self._current.job, self._current.sentence
+            self._emit(ReaderEvent.SENTENCE_FINISHED,
+                       lambda listener: listener.on_sentence_finished(job, sentence))
 
     def _notify_locked(self) -> None:
         self._changes += 1
@@ -533,7 +507,7 @@ class Reader:
             cancel, self._cancel_pending = self._cancel_pending, False
         if cancel:
             # Outside the lock: the engine may take its own lock, which the synthesis thread holds.
-            getattr(self._synthesizer, "cancel", lambda: None)()
+            self._synthesizer.cancel()
 
     def _cancel_synthesis_locked(self, stale: Callable[[_Tag], bool]) -> None:
         """Drop the sentence being synthesized if it is ``stale``, and have the engine stop early."""
@@ -551,7 +525,7 @@ class Reader:
         self._epoch_start = self._ring.written
         self._cursor = cursor
         self._first_clause_next = True
-        self._playhead.request("accept", self._epoch, grace_seq)
+        self._playhead.request(("accept", self._epoch, grace_seq))
         self._notify_locked()
 
     def _change_after_current(self, change: Callable[[_Job], None]) -> None:
@@ -569,14 +543,20 @@ class Reader:
     def _job(self, job_id: int) -> _Job | None:
         return next((job for job in self._jobs if job.id == job_id), None)
 
-    def _report_sink_error(self, message: str) -> None:
-        self._post(functools.partial(self._emit, "on_error", message))
+    def _job_finished(self, job_id: int, reason: FinishReason) -> None:
+        self._emit(ReaderEvent.JOB_FINISHED, lambda listener: listener.on_job_finished(job_id, reason))
 
-    def _report_from_audio(self, kind: str, tag: _Tag) -> None:
+    def _report_error(self, message: str) -> None:
+        self._emit(ReaderEvent.ERROR, lambda listener: listener.on_error(message))
+
+    def _report_sink_error(self, message: str) -> None:
+        self._post(functools.partial(self._report_error, message))
+
+    def _report_from_audio(self, kind: Passed, tag: _Tag) -> None:
         # Runs on the audio thread: hand over and return.
         self._post(functools.partial(self._on_boundary, kind, tag))
 
-    def _on_boundary(self, kind: str, tag: _Tag) -> None:
+    def _on_boundary(self, kind: Passed, tag: _Tag) -> None:
         job = self._job(tag.job)
         if job is None:
             return  # a job that was stopped or replaced since
@@ -585,7 +565,8 @@ class Reader:
                 self._finish_current_sentence()
             self._current = tag
             self._current_finished = False
-            self._emit("on_sentence_started", tag.job, tag.sentence)
+            self._emit(ReaderEvent.SENTENCE_STARTED,
+                       lambda listener: listener.on_sentence_started(tag.job, tag.sentence))
         elif kind == "finished":
             if tag == self._current:
                 self._finish_current_sentence()
@@ -602,7 +583,7 @@ class Reader:
         self._after_job(job, reason)
 
     def _after_job(self, job: _Job, reason: FinishReason) -> None:
-        self._emit("on_job_finished", job.id, reason)
+        self._job_finished(job.id, reason)
         if not self._jobs:
             self._stop_sink()
             with self._cond:
@@ -619,7 +600,7 @@ class Reader:
 
     def _on_synthesis_failed(self, job_id: int, message: str) -> None:
         if self._job(job_id) is not None:
-            self._emit("on_error", message)
+            self._report_error(message)
 
     # -- synthesis thread ------------------------------------------------------------------------
 

@@ -12,10 +12,11 @@ import queue
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from readaloud.core import FinishReason, ReaderListener
 from readaloud.errors import ExitStatus
-from readaloud.playback.player import FinishReason, Reader, ReaderListener, State
+from readaloud.playback.player import Reader
 from readaloud.playback.sink import Sink
-from readaloud.speech.types import Sentence, Synthesizer
+from readaloud.speech.types import Synthesizer
 
 if TYPE_CHECKING:
     from readaloud.config import Config
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class _Outcome:
+class _Outcome(ReaderListener):
     """Remembers how each job ended and the errors reported on the way."""
 
     def __init__(self, on_error: Callable[[str], None] | None) -> None:
@@ -37,21 +38,6 @@ class _Outcome:
     def on_error(self, message: str) -> None:
         if self._on_error is not None:
             self._on_error(message)
-
-    def on_state_changed(self, state: State) -> None:
-        pass
-
-    def on_sentence_started(self, job: int, sentence: Sentence) -> None:
-        pass
-
-    def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
-        pass
-
-    def on_voice_changed(self, voice: str) -> None:
-        pass
-
-    def on_speed_changed(self, speed: float) -> None:
-        pass
 
 
 def speak_text(

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from readaloud.core import check_speed
 from readaloud.errors import ModelMissingError, UsageError
-from readaloud.speech.engine import SAMPLE_RATE, Engine, cancel_engine, check_speed
+from readaloud.speech.engine import SAMPLE_RATE, Engine
 from readaloud.speech.g2p import G2PRegistry
 from readaloud.speech.phonemes import split_phonemes, token_ids
 from readaloud.speech.trim import trim_silence
@@ -108,7 +109,7 @@ class KokoroSynthesizer:
 
     def cancel(self) -> None:
         """Abort the chunk being synthesized now (stop/skip must not wait for it); returns at once."""
-        cancel_engine(self.engine)
+        self.engine.cancel()
 
     def synthesize_text(
         self,
@@ -195,6 +196,5 @@ __all__ = [
     "KokoroSynthesizer",
     "TextOptions",
     "build_synthesizer",
-    "check_speed",
     "create_engine",
 ]

@@ -1,12 +1,17 @@
-"""Values that flow from text to audio, and the ``Synthesizer`` port the player consumes."""
+"""Values that flow from text to audio, and the ``Synthesizer`` port the player consumes.
+
+Numpy is imported for type checking only: the edges import :class:`Sentence` (through
+``readaloud.core``) and must start without it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -49,5 +54,14 @@ class Synthesizer(Protocol):
 
         With ``first_clause`` the first chunk is cut short at a natural boundary (a clause of a
         few words) so that the first sound of a request comes after the least synthesis.
+        """
+        ...
+
+    def cancel(self) -> None:
+        """Make the ``synthesize`` iterator in progress raise soon, and return at once.
+
+        Called from the player's owning thread when the sentence being synthesized is no longer
+        wanted (stop, skip, a new job). A synthesizer that cannot abort does nothing: the chunk in
+        flight is then finished and dropped.
         """
         ...

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from readaloud.core import State
 from readaloud.desktop.frontend import DesktopActions, DesktopFrontend, DesktopSettings
 from readaloud.desktop.selection import SelectionReader
 
@@ -94,7 +95,7 @@ def main() -> int:
         for line in sys.stdin:
             word, _, rest = line.strip().partition(" ")
             if word == "state":
-                tasks.put(functools.partial(frontend.on_state_changed, rest))
+                tasks.put(functools.partial(frontend.on_state_changed, State(rest)))
             elif word == "error":
                 tasks.put(functools.partial(frontend.on_error, rest))
             elif word == "quit":

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from readaloud.playback.player import FinishReason, Reader, State
+from readaloud.core import FinishReason, State
+from readaloud.playback.player import Reader
 from tests import pulse
 from tests.fakes import EventLog, Owner, TimedSynthesizer
 

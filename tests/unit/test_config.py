@@ -14,12 +14,12 @@ from readaloud.config import (
     SECTIONS,
     Config,
     diff_configs,
-    hotkey_problem,
     load_config,
     parse_config_text,
     section_keys,
 )
 from readaloud.errors import ConfigError, ConfigValidationError
+from readaloud.keys import combo_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -283,7 +283,7 @@ def test_section_that_is_not_a_table() -> None:
     ],
 )
 def test_hotkey_syntax(combo: str, problem: str | None) -> None:
-    assert hotkey_problem(combo) == problem
+    assert combo_problem(combo) == problem
 
 
 def test_bad_hotkey_in_config_says_how_to_write_one() -> None:

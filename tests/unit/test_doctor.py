@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from readaloud.config import Config, parse_config_text
+from readaloud.dbus.names import BUS_NAME
 from readaloud.doctor import checks as doctor
 from readaloud.doctor.checks import CheckResult, Status, report, run_checks, session_kind
 from readaloud.doctor.probe import (
-    DAEMON_NAME,
     NOTIFICATIONS_NAME,
     WATCHER_NAME,
     AudioFacts,
@@ -36,7 +36,7 @@ WAYLAND = {
 }
 FULL_BUS = BusFacts(
     "unix:path=/run/user/1000/bus",
-    owned=frozenset({DAEMON_NAME, WATCHER_NAME, NOTIFICATIONS_NAME}),
+    owned=frozenset({BUS_NAME, WATCHER_NAME, NOTIFICATIONS_NAME}),
     shortcuts_portal_version=1,
     daemon_state="idle",
 )
@@ -162,7 +162,7 @@ def test_report_line_format_and_exit_status() -> None:
 
 
 def test_warnings_alone_exit_zero() -> None:
-    probe = FakeProbe(bus_facts=replace(FULL_BUS, owned=frozenset({DAEMON_NAME})))
+    probe = FakeProbe(bus_facts=replace(FULL_BUS, owned=frozenset({BUS_NAME})))
     results = run_checks(probe)
     assert Status.WARN in {r.status for r in results}
     assert report(results, io.StringIO()) == 0
@@ -274,8 +274,8 @@ def test_no_bus_address_at_all(tmp_path: Path) -> None:
 
 
 def test_daemon_running_activatable_or_absent() -> None:
-    assert doctor.check_daemon(FakeProbe()).detail == f"running (idle), owns {DAEMON_NAME}"
-    activatable = replace(FULL_BUS, owned=frozenset(), activatable=frozenset({DAEMON_NAME}))
+    assert doctor.check_daemon(FakeProbe()).detail == f"running (idle), owns {BUS_NAME}"
+    activatable = replace(FULL_BUS, owned=frozenset(), activatable=frozenset({BUS_NAME}))
     assert (
         doctor.check_daemon(FakeProbe(bus_facts=activatable)).detail
         == "not running; D-Bus starts it on first use"

@@ -8,8 +8,8 @@ import pytest
 from readaloud.commands.bind_shortcut import detect_desktop, instructions
 from readaloud.desktop.busthread import BusThread
 from readaloud.desktop.hotkey import HotkeyListener, parse_bindings, session_type
-from readaloud.desktop.keys import parse_combo, same_gtk_accelerator
 from readaloud.errors import ConfigError
+from readaloud.keys import parse_combo, same_gtk_accelerator
 
 
 def test_default_hotkey_in_every_form() -> None:

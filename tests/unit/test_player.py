@@ -13,9 +13,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from readaloud.core import FinishReason, ReaderListener, State
 from readaloud.errors import UnknownVoiceError, UsageError
 from readaloud.playback import player
-from readaloud.playback.player import FinishReason, Reader, State
+from readaloud.playback.player import Reader
 from readaloud.speech import trim
 from readaloud.speech.types import Sentence
 from tests.fakes import (
@@ -153,7 +154,7 @@ def test_sentence_offsets_point_into_the_original_text(rig) -> None:
     r = rig()
     seen = []
 
-    class Listener:
+    class Listener(ReaderListener):
         def on_sentence_started(self, job: int, sentence) -> None:
             seen.append(TEXT[sentence.start:sentence.end])
 

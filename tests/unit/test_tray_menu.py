@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from readaloud.core import State
 from readaloud.desktop.frontend import DesktopActions, DesktopFrontend, DesktopSettings
 from readaloud.desktop.icons import IconState
 from readaloud.desktop.tray import icon_state, tooltip
@@ -183,15 +184,15 @@ def test_a_refused_voice_is_not_remembered_and_is_reported(daemon: FakeDaemon, t
 
 def test_listener_events_update_what_the_tray_shows(daemon: FakeDaemon) -> None:
     ui = frontend(daemon)
-    ui.on_state_changed("speaking")
+    ui.on_state_changed(State.SPEAKING)
     ui.on_voice_changed("am_michael")
     ui.on_speed_changed(1.5)
     assert ui.view() == TrayView(state="speaking", voice="am_michael", speed=1.5)
     ui.notifier.notify = lambda *args, **kw: True  # type: ignore[method-assign]
     ui.on_error("audio device lost")
-    ui.on_state_changed("idle")
+    ui.on_state_changed(State.IDLE)
     assert ui.view().error == "audio device lost"  # still shown after the failed job ends
-    ui.on_state_changed("loading")
+    ui.on_state_changed(State.LOADING)
     assert ui.view().error is None  # a new job clears it
 
 

@@ -23,8 +23,6 @@ from readaloud.errors import (
 from readaloud.speech.assets import archives, hf, registry
 from readaloud.speech.assets import catalog as catalog_module
 from readaloud.speech.assets.catalog import (
-    PRECISIONS,
-    SOURCES,
     TORCH_DIR,
     TORCH_WEIGHTS,
     VOICES_DIR,
@@ -35,6 +33,7 @@ from readaloud.speech.assets.catalog import (
 from readaloud.speech.assets.integrity import Manifest, check, remove_with_manifest, sha256_file
 from readaloud.speech.assets.local import import_directory
 from readaloud.speech.assets.progress import Reporter
+from readaloud.values import ASSET_SOURCES, PRECISIONS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,8 +83,8 @@ class AssetStore:
         timeout: float = 10.0,
         hf_probe_timeout: float = 3.0,
     ) -> None:
-        if source not in SOURCES:
-            raise ConfigError(f"speech.asset_source: {source!r} is not one of {', '.join(SOURCES)}")
+        if source not in ASSET_SOURCES:
+            raise ConfigError(f"speech.asset_source: {source!r} is not one of {', '.join(ASSET_SOURCES)}")
         if precision != "auto" and precision not in PRECISIONS:
             raise ConfigError(f"speech.precision: {precision!r} is not one of auto, {', '.join(PRECISIONS)}")
         self.cache_dir = (cache_dir or paths.cache_dir()).expanduser()
