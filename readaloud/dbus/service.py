@@ -43,8 +43,8 @@ READ_SELECTION_SOURCES = ("", *SELECTION_SOURCES)
 DBusStrList = Annotated[list[str], DBusSignature("as")]
 Transport = Literal["pause", "resume", "toggle", "stop", "skip", "back"]
 
-ReadSelectionHandler = Callable[[str], Awaitable[None]]
-ReloadHandler = Callable[[], None]
+ReadSelectionHandler = Callable[[str], Awaitable[object]]
+ReloadHandler = Callable[[], object]
 
 
 def to_dbus_error(error: ReadaloudError) -> DBusError:

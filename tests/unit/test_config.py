@@ -299,6 +299,20 @@ def test_two_actions_on_the_same_hotkey() -> None:
     ]
 
 
+def test_the_same_keys_in_another_order_or_case_are_the_same_hotkey() -> None:
+    assert errors_of('[hotkeys]\nstop = "<alt>+<ctrl_l>+R"\n') == [
+        'hotkeys.stop: same keys as hotkeys.read_selection ("<alt>+<ctrl_l>+R")'
+    ]
+
+
+def test_only_keys_a_running_daemon_can_apply_are_live() -> None:
+    from readaloud.config import is_live
+
+    assert is_live("speech.voice") and is_live("text.urls") and is_live("pronunciations")
+    assert not is_live("speech.engine") and not is_live("hotkeys.read_selection")
+    assert not is_live("tray.enabled") and not is_live("playback.device")
+
+
 def test_empty_hotkey_means_none() -> None:
     assert parse_config_text('[hotkeys]\nread_selection = ""\n').hotkeys.read_selection == ""
 
