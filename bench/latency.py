@@ -34,8 +34,8 @@ from readaloud.core import ReaderListener, State
 from readaloud.playback.player import Reader
 from readaloud.playback.sink import SoundDeviceSink
 from readaloud.speech.types import Sentence
-from tests import pulse
 from tests.fakes import Owner, TimedSynthesizer
+from tests.support import pulse
 
 VOICE = "af_heart"
 PAUSE = 0.25

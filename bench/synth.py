@@ -52,7 +52,7 @@ def _measure(engine_name: str, repeat: int) -> dict[str, float | str]:
         weights = store.torch_weights(fetch=False)
         if weights is None:
             sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-            from tests.random_kmodel import save_random_weights
+            from tests.support.random_kmodel import save_random_weights
 
             weights = save_random_weights(Path(tempfile.mkdtemp()) / "random.pth")
             label = "torch (random weights)"

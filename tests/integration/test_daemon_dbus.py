@@ -2,7 +2,7 @@
 """The resident daemon on a real session bus, with the real model, heard through a PulseAudio null sink.
 
 Needs: dbus-daemon, pulseaudio, pactl, parec, and the model in the XDG cache (`readaloud setup`).
-The fixtures start a private bus and sound server themselves (tests/integration/daemon_fixtures.py).
+The fixtures start a private bus and sound server themselves (tests/support/services.py).
 """
 
 from __future__ import annotations

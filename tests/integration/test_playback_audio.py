@@ -15,8 +15,8 @@ import pytest
 
 from readaloud.core import FinishReason, State
 from readaloud.playback.player import Reader
-from tests import pulse
 from tests.fakes import EventLog, Owner, TimedSynthesizer
+from tests.support import pulse
 
 pytestmark = [pytest.mark.audio, pytest.mark.model]
 
