@@ -20,6 +20,7 @@ from dbus_fast import Message, MessageFlag, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from readaloud import errors, paths
+from readaloud.core import State
 from readaloud.dbus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
 from readaloud.errors import DaemonNotRunningError, DaemonStartError, ReadaloudError
 
@@ -205,7 +206,7 @@ class Client:
         while True:
             if await self.owner() is not None:
                 try:
-                    if await self.state() != "loading":
+                    if await self.state() != State.LOADING:
                         return
                 except DaemonNotRunningError:
                     pass

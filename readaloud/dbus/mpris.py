@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 TITLE_LIMIT = 300  # characters of the sentence shown as the title
 
-_STATUS = {"speaking": "Playing", "paused": "Paused"}  # everything else is Stopped
+_STATUS = {State.SPEAKING.value: "Playing", State.PAUSED.value: "Paused"}  # everything else is Stopped
 
 
 def playback_status(state: str) -> str:
@@ -124,7 +124,7 @@ class MprisPlayer(ServiceInterface, ReaderListener):
 
     @property
     def state(self) -> str:
-        return "loading" if self._reader is None else str(self._reader.state.value)
+        return State.LOADING.value if self._reader is None else str(self._reader.state.value)
 
     @property
     def rate(self) -> float:
@@ -140,11 +140,11 @@ class MprisPlayer(ServiceInterface, ReaderListener):
         return self.state in BUSY_STATES
 
     def play(self) -> None:
-        if self._reader is not None and self.state == "paused":
+        if self._reader is not None and self.state == State.PAUSED:
             self._reader.resume()
 
     def pause(self) -> None:
-        if self._reader is not None and self.state == "speaking":
+        if self._reader is not None and self.state == State.SPEAKING:
             self._reader.pause()
 
     def play_pause(self) -> None:

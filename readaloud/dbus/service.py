@@ -142,7 +142,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
 
     @property
     def state(self) -> str:
-        return "loading" if self._reader is None else str(self._reader.state.value)
+        return State.LOADING.value if self._reader is None else str(self._reader.state.value)
 
     @property
     def voice(self) -> str:

@@ -14,9 +14,9 @@ further than the ring remembers) bumps an *epoch*: audio written under an older 
 by the callback, and the synthesis thread drops whatever it produced for an old epoch.
 
 The synthesizer's ``cancel()`` is called from the owning thread when the sentence being
-synthesized is no longer wanted (stop, skip, a new job). It returns at once and makes the
-``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``), or
-does nothing, and the chunk in flight is finished and then dropped.
+synthesized is no longer wanted (stop, skip, a new job). It returns at once and either makes the
+``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``) or
+does nothing (the chunk in flight is then finished and dropped).
 
 The states, events and listener base class the reader shares with the edges are in
 :mod:`readaloud.core`.
