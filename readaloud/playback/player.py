@@ -26,6 +26,7 @@ import enum
 import functools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,11 +35,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from readaloud.errors import UsageError
+from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
-from readaloud.playback.trim import trim_silence
+from readaloud.playback.trim import trim_cut
 from readaloud.speech.engine import check_speed
-from readaloud.speech.types import Sentence, Synthesizer
+from readaloud.speech.schedule import Planner, SynthesisCost, plan_chunks
+from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
 log = logging.getLogger(__name__)
@@ -47,8 +50,10 @@ log = logging.getLogger(__name__)
 HISTORY_SECONDS = 30.0
 # "back" within this long after a sentence starts goes to the previous sentence.
 BACK_TO_PREVIOUS_SECONDS = 1.0
-# Below this much queued audio the next sentence starts with a short clause, to avoid a gap.
-STARVING_SECONDS = 2.0
+# Synthesized sentences kept in memory, so that hearing one again costs nothing.
+CACHE_SECONDS = 300.0
+# How much dearer a second of waiting is before a request's first sound than between sentences.
+FIRST_SOUND_WAIT_WEIGHT = 2.0
 # A cursor index beyond any job's end: the synthesis thread moves on to the next job.
 _PAST_END = 1 << 62
 
@@ -94,6 +99,15 @@ class _Job:
     base_seq: int
 
 
+@dataclass
+class Underruns:
+    """Where a job's audio ran dry inside sentences: what a listener heard as a stutter."""
+
+    count: int = 0  # times the audio ran dry
+    sentences: int = 0  # sentences in which it did
+    seconds: float = 0.0  # silence they added
+
+
 @dataclass(frozen=True)
 class _Tag:
     """Identifies one sentence's audio in the ring. ``seq`` orders sentences across all jobs."""
@@ -107,6 +121,8 @@ class _Tag:
 class _Kind(enum.Enum):
     PREROLL = "preroll"  # silence that wakes the sink, before a job's first sentence
     START = "start"
+    HOLD = "hold"  # a clause ends here and the rest waits until it can flow: silence is deliberate
+    RESUME = "resume"  # the rest of a sentence after a hold
     END = "end"
     JOB_END = "job_end"
     JOB_FAILED = "job_failed"  # synthesis failed here: the job ends with an error
@@ -122,11 +138,12 @@ class _Playhead:
     """The audio callback: copies playable audio out of the ring; never blocks, never logs.
 
     The owning thread talks to it only through ``paused`` and ``request`` (both lock-free); it
-    reports passed markers through ``report(kind, tag)``.
+    reports passed markers through ``report(kind, tag, underruns, starved_frames)``, with its
+    running counts of under-runs (audio that ran dry inside a sentence) at that moment.
     """
 
     def __init__(self, ring: RingBuffer[_Boundary], sample_rate: int,
-                 report: Callable[[str, _Tag], None]) -> None:
+                 report: Callable[[str, _Tag, int, int], None]) -> None:
         self._ring = ring
         self._report = report
         self._back_frames = int(BACK_TO_PREVIOUS_SECONDS * sample_rate)
@@ -137,9 +154,12 @@ class _Playhead:
         self.grace_seq = -1
         self.skip_through = -1
         self.underruns = 0
+        self.starved_frames = 0
+        self._starved = False
         self.frames_played = 0
         self._tag: _Tag | None = None
         self._in_sentence = False
+        self._holding = False
 
     def request(self, *command: Any) -> None:
         self._requests.append(command)
@@ -171,10 +191,15 @@ class _Playhead:
                 filled += count
             elif ring.skip(ring.capacity) == 0:
                 break
+        if filled:
+            self._starved = False
         if filled < frames:
             out[filled:].fill(0.0)
-            if self._in_sentence and self._playable(self._tag):
-                self.underruns += 1
+            if self._in_sentence and not self._holding and self._playable(self._tag):
+                if not self._starved:
+                    self._starved = True
+                    self.underruns += 1
+                self.starved_frames += frames - filled
         self.frames_played += filled
 
     def _pass(self, boundary: _Boundary) -> None:
@@ -182,15 +207,21 @@ class _Playhead:
         kind = boundary.kind
         if kind is _Kind.START or kind is _Kind.PREROLL:
             self._tag = tag
+            self._holding = False
             self._in_sentence = kind is _Kind.START
             if self._in_sentence and self._playable(tag):
-                self._report("started", tag)
+                self._tell("started", tag)
+        elif kind is _Kind.HOLD or kind is _Kind.RESUME:
+            self._holding = kind is _Kind.HOLD and tag == self._tag
         elif kind is _Kind.END:
             if tag == self._tag and self._in_sentence and self._playable(tag):
-                self._report("finished", tag)
+                self._tell("finished", tag)
             self._in_sentence = False
         elif tag.epoch == self.accept_epoch:
-            self._report("job_end" if kind is _Kind.JOB_END else "job_failed", tag)
+            self._tell("job_end" if kind is _Kind.JOB_END else "job_failed", tag)
+
+    def _tell(self, kind: str, tag: _Tag) -> None:
+        self._report(kind, tag, self.underruns, self.starved_frames)
 
     def _handle(self, command: tuple[Any, ...]) -> None:
         name = command[0]
@@ -225,11 +256,11 @@ class _Playhead:
                 target_marker = earlier[-1]
                 target = target_marker.payload.tag
             else:
-                self._report("back_failed", _Tag(tag.seq - 1, tag.epoch, tag.job, tag.sentence))
+                self._tell("back_failed", _Tag(tag.seq - 1, tag.epoch, tag.job, tag.sentence))
                 return
         if not (ring.can_rewind_to(target_marker.position) and (
                 target.epoch == self.accept_epoch or target.seq == self.grace_seq)):
-            self._report("back_failed", target)
+            self._tell("back_failed", target)
             return
         ring.rewind(target_marker.position)
         self.skip_through = min(self.skip_through, target.seq - 1)
@@ -254,6 +285,10 @@ class Reader:
         lookahead: float = 10.0,
         preroll: float = 0.05,
         post: Post,
+        cost: SynthesisCost | None = None,
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        planner: Planner = plan_chunks,
     ) -> None:
         voice_info(voice)
         if sink.sample_rate != synthesizer.sample_rate:
@@ -274,6 +309,14 @@ class Reader:
             self._lookahead_frames + history + 2 * self._rate, history=history
         )
         self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio)
+        # Both used by the synthesis thread only.
+        self._cost = cost or SynthesisCost()
+        self._clock = clock
+        self._plan = planner
+        self._cache = SentenceCache(cache_seconds, self._rate)
+        self._job_underruns: dict[int, Underruns] = {}
+        self._last_underruns = Underruns()
+        self._counts_at_start = (0, 0)
         set_error_handler = getattr(sink, "set_error_handler", None)
         if set_error_handler is not None:  # e.g. "lost the audio device", from the sink's threads
             set_error_handler(self._report_sink_error)
@@ -291,7 +334,6 @@ class Reader:
         self._grace_seq = -1
         self._epoch_start = 0
         self._cursor: tuple[int, int] = (0, 0)
-        self._first_clause_next = True
         self._preroll_next = False
         self._paused = False
         self._closing = False
@@ -325,9 +367,16 @@ class Reader:
         return self._current.sentence if self._current is not None else None
 
     @property
-    def underruns(self) -> int:
-        """Audio blocks that ran dry in the middle of a sentence since the reader was made."""
-        return self._playhead.underruns
+    def underruns(self) -> Underruns:
+        """Under-runs of the job being read, or of the last one when none is."""
+        if self._jobs:
+            return self._job_underruns.get(self._jobs[0].id, Underruns())
+        return self._last_underruns
+
+    @property
+    def synthesis_cost(self) -> SynthesisCost:
+        """The running estimate of what synthesis costs here (read-only use: benchmarks, status)."""
+        return self._cost
 
     def add_listener(self, listener: ReaderListener) -> None:
         self._listeners.append(listener)
@@ -378,7 +427,7 @@ class Reader:
             self._paused = False
         self._playhead.paused = False
         for old in replaced:
-            self._emit("on_job_finished", old.id, FinishReason.REPLACED)
+            self._job_ended(old, FinishReason.REPLACED)
         try:
             self._start_sink()
         except Exception:
@@ -430,7 +479,7 @@ class Reader:
         self._playhead.paused = False
         self._current = None
         for job in stopped:
-            self._emit("on_job_finished", job.id, FinishReason.STOPPED)
+            self._job_ended(job, FinishReason.STOPPED)
         self._set_state(State.IDLE)
 
     def skip(self) -> None:
@@ -550,7 +599,6 @@ class Reader:
         self._cancel_synthesis_locked(lambda tag: tag.seq != grace_seq)
         self._epoch_start = self._ring.written
         self._cursor = cursor
-        self._first_clause_next = True
         self._playhead.request("accept", self._epoch, grace_seq)
         self._notify_locked()
 
@@ -572,11 +620,11 @@ class Reader:
     def _report_sink_error(self, message: str) -> None:
         self._post(functools.partial(self._emit, "on_error", message))
 
-    def _report_from_audio(self, kind: str, tag: _Tag) -> None:
+    def _report_from_audio(self, kind: str, tag: _Tag, underruns: int, starved: int) -> None:
         # Runs on the audio thread: hand over and return.
-        self._post(functools.partial(self._on_boundary, kind, tag))
+        self._post(functools.partial(self._on_boundary, kind, tag, underruns, starved))
 
-    def _on_boundary(self, kind: str, tag: _Tag) -> None:
+    def _on_boundary(self, kind: str, tag: _Tag, underruns: int = 0, starved: int = 0) -> None:
         job = self._job(tag.job)
         if job is None:
             return  # a job that was stopped or replaced since
@@ -585,9 +633,11 @@ class Reader:
                 self._finish_current_sentence()
             self._current = tag
             self._current_finished = False
+            self._counts_at_start = (underruns, starved)
             self._emit("on_sentence_started", tag.job, tag.sentence)
         elif kind == "finished":
             if tag == self._current:
+                self._count_underruns(job, underruns, starved)
                 self._finish_current_sentence()
         elif kind in ("job_end", "job_failed"):
             self._finish_current_sentence()
@@ -601,8 +651,24 @@ class Reader:
             self._jobs.remove(job)
         self._after_job(job, reason)
 
-    def _after_job(self, job: _Job, reason: FinishReason) -> None:
+    def _count_underruns(self, job: _Job, underruns: int, starved: int) -> None:
+        count = underruns - self._counts_at_start[0]
+        if count > 0:
+            stats = self._job_underruns.setdefault(job.id, Underruns())
+            stats.count += count
+            stats.sentences += 1
+            stats.seconds += (starved - self._counts_at_start[1]) / self._rate
+
+    def _job_ended(self, job: _Job, reason: FinishReason) -> None:
+        stats = self._job_underruns.pop(job.id, Underruns())
+        self._last_underruns = stats
+        if stats.count:
+            log.info("job %d: the audio ran dry %d times in %d of %d sentences (%.1f s of silence)",
+                     job.id, stats.count, stats.sentences, len(job.sentences), stats.seconds)
         self._emit("on_job_finished", job.id, reason)
+
+    def _after_job(self, job: _Job, reason: FinishReason) -> None:
+        self._job_ended(job, reason)
         if not self._jobs:
             self._stop_sink()
             with self._cond:
@@ -667,11 +733,6 @@ class Reader:
                 tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
                 self._producing = tag
                 voice, speed = job.voice, job.speed
-                # A short first clause whenever little audio is queued: at the start of a job, and
-                # after a short sentence when a long one follows.
-                starving = self._buffered_locked() < self._rate * STARVING_SECONDS
-                first_clause = self._first_clause_next or index == 0 or starving
-                self._first_clause_next = False
                 if index == len(job.sentences):
                     self._ring.mark(_Boundary(_Kind.JOB_END, tag))
                     continue
@@ -679,30 +740,16 @@ class Reader:
                     self._preroll_next = False
                     self._ring.mark(_Boundary(_Kind.PREROLL, tag))
                     self._write_locked(np.zeros(self._preroll_frames, dtype=np.float32), tag)
-            self._produce_sentence(tag, voice, speed, first_clause, last=index == len(job.sentences) - 1)
+            self._produce_sentence(tag, voice, speed, last=index == len(job.sentences) - 1)
 
-    def _produce_sentence(
-        self, tag: _Tag, voice: str, speed: float, first_clause: bool, *, last: bool
-    ) -> None:
-        started = False
-        completed = False
-        chunks: Iterator[np.ndarray] = iter(())
+    def _produce_sentence(self, tag: _Tag, voice: str, speed: float, *, last: bool) -> None:
+        started = completed = False
         try:
-            chunks = self._synthesizer.synthesize(tag.sentence, voice, speed, first_clause=first_clause)
-            for chunk in chunks:  # synthesis runs here, outside the lock
-                audio = trim_silence(np.asarray(chunk, dtype=np.float32).reshape(-1), self._rate)
-                if len(audio) == 0:
-                    continue
-                with self._cond:
-                    if not self._valid_locked(tag):
-                        break  # stopped, skipped or restarted: the chunk in hand is dropped
-                    if not started:
-                        started = True
-                        self._ring.mark(_Boundary(_Kind.START, tag))
-                    if not self._write_locked(audio, tag):
-                        break
+            cached = self._cache.get(tag.sentence.text, voice, speed)
+            if cached is not None:
+                started = completed = self._hand_over(tag, list(cached), _Kind.START)
             else:
-                completed = True
+                started, completed = self._synthesize_sentence(tag, voice, speed)
         except Exception as error:
             with self._cond:
                 cancelled = tag is self._cancelled
@@ -719,10 +766,6 @@ class Reader:
                         self._ring.mark(_Boundary(_Kind.JOB_FAILED, tag))
                         self._cursor = (tag.job, _PAST_END)
                 return
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
         with self._cond:
             self._producing = None
             if completed and started and self._valid_locked(tag):
@@ -733,6 +776,92 @@ class Reader:
             else:
                 # Dropped part-way (skipped): the job's end must still be marked.
                 self._end_job_locked(tag, last)
+
+    def _synthesize_sentence(self, tag: _Tag, voice: str, speed: float) -> tuple[bool, bool]:
+        """Synthesize ``tag``'s sentence chunk by chunk, cut where the cost model says.
+
+        A sentence is handed to playback only once the audio made so far, plus what is still
+        queued before it, lasts until the rest can be made (the plan needs no wait): any waiting
+        then falls between sentences. When synthesis falls behind in the middle of a sentence (the
+        machine got busier), the chunk in progress ends at the next clause and the rest waits
+        there, never in the middle of a phrase. Returns (started, completed).
+        """
+        words = self._synthesizer.phonemize(tag.sentence, voice)
+        count = len(words.words)
+        made: list[np.ndarray] = []
+        held: list[np.ndarray] = []  # made, not yet handed to playback
+        holding = True
+        started = False
+        position = 0
+        segment_end = count  # a wait may fall here: the sentence's end, or a clause when late
+        while position < count:
+            with self._cond:
+                if not self._valid_locked(tag):
+                    return started, False
+                buffered = self._buffered_locked() / self._rate
+                silent = self._ring.read_position >= self._ring.written
+            held_seconds = sum(len(audio) for audio in held) / self._rate
+            # Before the first sound of a request, every moment of waiting is felt.
+            weight = FIRST_SOUND_WAIT_WEIGHT if silent and not started and tag.sentence.index == 0 else 1.0
+            plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
+                              speed=speed, wait_weight=weight)
+            if holding and held and plan.wait <= 0:
+                if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
+                    return started, False
+                started, holding, held = True, False, []
+            elif not holding and plan.wait > 0 and segment_end == count:
+                if words.words[position - 1].follows >= Break.CLAUSE:
+                    with self._cond:  # at a clause already: wait here
+                        self._ring.mark(_Boundary(_Kind.HOLD, tag))
+                    holding = True
+                    continue
+                clause = _next_clause_end(words, position)
+                if clause is not None:
+                    segment_end = clause
+                    continue
+            end = position + plan.first_end
+            audio = self._synthesize_span(words, position, end, voice, speed)
+            position = end
+            if len(audio):
+                made.append(audio)
+                if holding:
+                    held.append(audio)
+                elif not self._hand_over(tag, [audio], None):
+                    return started, False
+            if position == segment_end < count:
+                segment_end = count
+                if not holding:
+                    with self._cond:
+                        self._ring.mark(_Boundary(_Kind.HOLD, tag))
+                    holding = True
+        if held:
+            if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
+                return started, False
+            started = True
+        self._cache.put(tag.sentence.text, voice, speed, tuple(made))
+        return started, True
+
+    def _synthesize_span(self, words: Phonemized, start: int, end: int, voice: str,
+                         speed: float) -> np.ndarray:
+        """One synthesis call, trimmed for where it was cut; the cost model learns from it."""
+        began = self._clock()
+        raw = self._synthesizer.synthesize_words(words, start, end, voice, speed)
+        seconds = self._clock() - began
+        last = words.words[end - 1].follows if end < len(words.words) else Break.SENTENCE
+        audio = trim_cut(np.asarray(raw, dtype=np.float32).reshape(-1), self._rate,
+                         first=start == 0, follows=last)
+        tokens = sum(word.tokens for word in words.words[start:end])
+        self._cost.observe(tokens, speed, len(audio) / self._rate, seconds)
+        return audio
+
+    def _hand_over(self, tag: _Tag, chunks: list[np.ndarray], kind: _Kind | None) -> bool:
+        """Write ``chunks`` to the ring for playback, after a ``kind`` marker; False if stale."""
+        with self._cond:
+            if not self._valid_locked(tag):
+                return False  # stopped, skipped or restarted: the audio in hand is dropped
+            if kind is not None:
+                self._ring.mark(_Boundary(kind, tag))
+            return all(self._write_locked(audio, tag) for audio in chunks if len(audio))
 
     def _end_job_locked(self, tag: _Tag, last: bool) -> None:
         if last and tag.epoch == self._epoch and self._cursor == (tag.job, tag.sentence.index + 1):
@@ -749,3 +878,11 @@ class Reader:
             if offset < len(samples):
                 self._wait_locked(self._drain_timeout_locked(len(samples) - offset))
         return True
+
+
+def _next_clause_end(words: Phonemized, position: int) -> int | None:
+    """The end of the first clause after ``position`` (not the sentence's end), if any."""
+    for index in range(position + 1, len(words.words)):
+        if words.words[index - 1].follows >= Break.CLAUSE:
+            return index
+    return None

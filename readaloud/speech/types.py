@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,18 +24,38 @@ class Sentence:
     end: int
 
 
-@dataclass(frozen=True)
-class PhonemeChunk:
-    """Phonemes for one synthesis call: at most 510 tokens, never split inside a word."""
+class Break(enum.IntEnum):
+    """What follows a word, i.e. how natural a cut after it is."""
 
-    sentence_index: int
+    WORD = 0
+    CLAUSE = 1
+    SENTENCE = 2
+
+
+@dataclass(frozen=True)
+class PhonemeWord:
+    """One word of a sentence after G2P: its phonemes (punctuation attached), the Kokoro tokens it
+    takes (with the space after it), and what follows it."""
+
     phonemes: str
-    token_ids: tuple[int, ...]
-    last_in_sentence: bool
+    tokens: int
+    follows: Break = Break.WORD
+
+
+@dataclass(frozen=True)
+class Phonemized:
+    """A sentence after G2P, ready to be synthesized whole or in spans of words."""
+
+    sentence: Sentence
+    words: tuple[PhonemeWord, ...]
 
 
 class Synthesizer(Protocol):
-    """Text in, audio out, one sentence at a time, so a player can stay just ahead of playback."""
+    """Text in, audio out, a span of a sentence at a time, so a player can stay just ahead of playback.
+
+    The player decides where to cut each sentence (``readaloud.speech.schedule``); the synthesizer
+    only turns words into audio.
+    """
 
     sample_rate: int
 
@@ -42,12 +63,20 @@ class Synthesizer(Protocol):
         """Normalize and split ``text`` for ``voice``'s language (cheap: no G2P, no synthesis)."""
         ...
 
-    def synthesize(
-        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
-    ) -> Iterator[np.ndarray]:
-        """Yield float32 mono audio for ``sentence``, one array per phoneme chunk.
+    def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
+        """G2P for ``sentence`` in ``voice``'s language."""
+        ...
 
-        With ``first_clause`` the first chunk is cut short at a natural boundary (a clause of a
-        few words) so that the first sound of a request comes after the least synthesis.
-        """
+    def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
+                         speed: float) -> np.ndarray:
+        """Float32 mono audio for ``words.words[start:end]`` (at most 510 tokens), padded with the
+        silence Kokoro puts around every call."""
+        ...
+
+    def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:
+        """Yield audio for the whole of ``sentence``, cut only where Kokoro's context demands."""
+        ...
+
+    def cancel(self) -> None:
+        """Abort the call in flight, if any (from any thread); it then raises in its caller."""
         ...
