@@ -45,6 +45,13 @@ class NotReadyError(ReadaloudError):
     dbus_name = LOADING_ERROR
 
 
+class UnderrunCount(Protocol):
+    """How often the audio of a job ran dry inside sentences (``readaloud.playback.player.Underruns``)."""
+
+    @property
+    def count(self) -> int: ...
+
+
 class ReaderControl(Protocol):
     """What the service needs of the core ``Reader`` (readaloud.playback.player)."""
 
@@ -58,6 +65,8 @@ class ReaderControl(Protocol):
     def current_job(self) -> int | None: ...
     @property
     def current_sentence(self) -> "Sentence | None": ...
+    @property
+    def underruns(self) -> UnderrunCount: ...
 
     def add_listener(self, listener: Any) -> None: ...
     def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
@@ -191,6 +200,10 @@ class ReadAloudService(ServiceInterface):
         sentence = None if self._reader is None else self._reader.current_sentence
         return -1 if sentence is None else sentence.index
 
+    @property
+    def underruns(self) -> int:
+        return 0 if self._reader is None else int(self._reader.underruns.count)
+
     def say(self, text: str, options: dict[str, Variant]) -> int:
         parsed = parse_say_options(options)
         if len(text) > self.max_chars:
@@ -247,6 +260,7 @@ class ReadAloudService(ServiceInterface):
 
     def on_job_finished(self, job: int, reason: enum.Enum) -> None:
         self.JobFinished(job, str(reason.value))
+        self.emit_properties_changed({"Underruns": self.underruns})
 
     def on_voice_changed(self, voice: str) -> None:
         self.emit_properties_changed({"Voice": voice})
@@ -339,6 +353,10 @@ class ReadAloudService(ServiceInterface):
     @dbus_property(access=PropertyAccess.READ)
     def CurrentSentence(self) -> DBusInt32:
         return self.current_sentence
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Underruns(self) -> DBusUInt32:
+        return self.underruns
 
     # -- signals -----------------------------------------------------------------------------------
 
