@@ -6,7 +6,7 @@ import math
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readaloud.speech.schedule import MIN_CHUNK_WORDS, SynthesisCost, plan_chunks
@@ -61,6 +61,7 @@ def test_chunks_never_exceed_the_models_context() -> None:
     assert len(plan.ends) == 3  # 1500 tokens: as few cuts as the context allows
 
 
+@settings(deadline=None)
 @given(
     count=st.integers(min_value=1, max_value=60),
     buffered=st.floats(min_value=0.0, max_value=20.0),
