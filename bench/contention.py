@@ -30,12 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests import pulse  # noqa: E402
+from tests.continuity import AUDIBLE, excess_inside_sentences, longest_pause, model_pauses  # noqa: E402
 from tests.integration.daemon_fixtures import (  # noqa: E402
     SINK,
     Bus,
@@ -47,7 +46,6 @@ from tests.integration.daemon_fixtures import (  # noqa: E402
 )
 
 VOICE = "af_heart"
-AUDIBLE = 0.01
 PARAGRAPHS = (
     "A quiet library is the best place to finish a difficult chapter. The reading room opens at nine, "
     "and most of the tables by the window are free until noon. Bring a pencil, because pens are not "
@@ -85,39 +83,6 @@ class _Server:
         self.env = services.env
 
 
-def silences(audio: np.ndarray, start: int, end: int) -> list[tuple[int, int]]:
-    """Silent stretches (sample ranges) of 50 ms or more between ``start`` and ``end``."""
-    window = int(0.01 * pulse.RATE)
-    piece = audio[start:end]
-    frames = len(piece) // window
-    if frames == 0:
-        return []
-    loud = np.abs(piece[: frames * window]).reshape(frames, window).max(axis=1) > AUDIBLE
-    result = []
-    quiet_from: int | None = None
-    for index, is_loud in enumerate(loud):
-        if not is_loud and quiet_from is None:
-            quiet_from = index
-        elif is_loud and quiet_from is not None:
-            if index - quiet_from >= 5:
-                result.append((start + quiet_from * window, start + index * window))
-            quiet_from = None
-    return result
-
-
-def model_pauses(synth: Any, text: str) -> list[float]:
-    """For each sentence of ``text``: its longest silence when the model reads it whole."""
-    from readaloud.playback.trim import trim_silence
-
-    longest = []
-    for sentence in synth.sentences(text, VOICE):
-        audio = np.concatenate([trim_silence(chunk, synth.sample_rate)
-                                for chunk in synth.synthesize(sentence, VOICE, 1.0)])
-        gaps = silences(audio, 0, len(audio))
-        longest.append(max(((b - a) / pulse.RATE for a, b in gaps), default=0.0))
-    return longest
-
-
 def read_once(services: Services, bus: Bus, text: str, own_pauses: list[float]) -> Reading:
     recording = pulse.Recording(_Server(services)).start()  # type: ignore[arg-type]
     time.sleep(0.3)
@@ -133,21 +98,12 @@ def read_once(services: Services, bus: Bus, text: str, own_pauses: list[float]) 
         raise RuntimeError("nothing was heard")
     starts = [recording.sample_at(t) for t, name, _ in bus.signals
               if name == "SentenceStarted" and t >= since]
-    last = int(np.flatnonzero(np.abs(audio) > AUDIBLE)[-1])
-    bounds = [*starts[1:], last]
-    excess = []
-    all_gaps = silences(audio, first, last)
-    for index, end in enumerate(bounds):
-        begin = max(first, starts[index]) if index < len(starts) else first
-        # A silence that ends after the next sentence's start marker passed is the pause between
-        # sentences; the others are inside this one.
-        inside = [(b - a) / pulse.RATE for a, b in all_gaps if begin <= a and b < end]
-        own = own_pauses[index] if index < len(own_pauses) else 0.0
-        excess.append(max(0.0, max(inside, default=0.0) - own))
+    heard = audio[first:]
+    excess = excess_inside_sentences(heard, [max(0, start - first) for start in starts], own_pauses)
     status = json.loads(readaloud(services, "status", "--json").stdout)
     return Reading(
         first_sound=recording.time_of(first) - since,
-        longest_silence=max(((b - a) / pulse.RATE for a, b in all_gaps), default=0.0),
+        longest_silence=longest_pause(heard),
         inside_excess=excess,
         underruns=int(status.get("underruns", -1)),
     )
@@ -175,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     synth = build_synthesizer(load_config())
     list(synth.synthesize(synth.sentences(WARM_UP, VOICE)[0], VOICE, 1.0))
     kinds = {"paragraph": PARAGRAPHS[: args.rounds], "long sentence": LONG_SENTENCES[: args.rounds]}
-    own = {text: model_pauses(synth, text) for texts in kinds.values() for text in texts}
+    own = {text: model_pauses(synth, text, VOICE) for texts in kinds.values() for text in texts}
     four_words = {text: first_words_seconds(synth, text) for texts in kinds.values() for text in texts}
     del synth
 
