@@ -95,6 +95,8 @@ class FakeSynthesizer:
         self.gate: threading.Event | None = None
         self.gate_from = 1  # the first call that waits for the gate (counting from 1)
         self.calls: list[tuple[str, str, float]] = []  # (words synthesized, voice, speed)
+        self.block_sentences = 1000
+        self.blocks_prepared = 0
         self.chunks_started = 0
         self.cancels = 0
         self._cancel = threading.Event()
@@ -105,13 +107,25 @@ class FakeSynthesizer:
         self._cancel.set()
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
-        result: list[Sentence] = []
+        return [sentence for block in self.prepare(text, voice) for sentence in block]
+
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        """Sentences in blocks of ``block_sentences``, as a long text is prepared."""
+        block: list[Sentence] = []
+        index = 0
         for match in re.finditer(r"[^.!?]*[^.!?\s][^.!?]*[.!?]*", text):
             spoken = match.group().strip()
             if spoken:
                 start = match.start() + (len(match.group()) - len(match.group().lstrip()))
-                result.append(Sentence(len(result), spoken, start, start + len(spoken)))
-        return result
+                block.append(Sentence(index, spoken, start, start + len(spoken)))
+                index += 1
+                if len(block) == self.block_sentences:
+                    self.blocks_prepared += 1
+                    yield block
+                    block = []
+        if block:
+            self.blocks_prepared += 1
+            yield block
 
     @staticmethod
     def tone_frequency(index: int, voice: str = "af_heart") -> float:
@@ -388,6 +402,10 @@ class TimedSynthesizer:
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
         return list(self.inner.sentences(text, voice))
+
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        result: Iterator[list[Sentence]] = self.inner.prepare(text, voice)
+        return result
 
     def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
         result: Phonemized = self.inner.phonemize(sentence, voice)

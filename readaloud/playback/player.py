@@ -55,7 +55,9 @@ CACHE_SECONDS = 300.0
 # How much dearer a second of waiting is before a request's first sound than between sentences.
 FIRST_SOUND_WAIT_WEIGHT = 2.0
 # A cursor index beyond any job's end: the synthesis thread moves on to the next job.
-_PAST_END = 1 << 62
+_PAST_END = 1 << 31
+# The synthesis thread prepares the next block of a long text when this few sentences are left.
+PREPARE_AHEAD = 3
 
 Post = Callable[[Callable[[], None]], None]
 
@@ -93,10 +95,15 @@ class ReaderListener(Protocol):
 @dataclass(eq=False)
 class _Job:
     id: int
-    sentences: list[Sentence]
+    sentences: list[Sentence]  # grows as ``source`` is prepared
     voice: str
     speed: float
-    base_seq: int
+    source: Iterator[list[Sentence]] | None  # the rest of the text, a block at a time; None: done
+
+    @property
+    def base_seq(self) -> int:
+        """``seq`` of the job's first sentence: jobs' sentences order after earlier jobs' ones."""
+        return self.id << 32
 
 
 @dataclass
@@ -323,7 +330,6 @@ class Reader:
         self._listeners: list[ReaderListener] = []
         self._state = State.IDLE
         self._next_job_id = 1
-        self._next_seq = 0
         self._current: _Tag | None = None
         self._current_finished = True
         self._sink_started = False
@@ -405,12 +411,16 @@ class Reader:
         voice = voice or self._voice
         voice_info(voice)
         speed = check_speed(speed if speed is not None else self._speed)
-        sentences = self._synthesizer.sentences(text, voice)
-        if not sentences:
-            raise UsageError("nothing to read: the text has no speakable words")
-        job = _Job(self._next_job_id, sentences, voice, speed, self._next_seq)
+        # Only the first block of a long text is prepared here; the rest as reading gets to it.
+        source = iter(self._synthesizer.prepare(text, voice))
+        sentences: list[Sentence] = []
+        while not sentences:
+            block = next(source, None)
+            if block is None:
+                raise UsageError("nothing to read: the text has no speakable words")
+            sentences.extend(block)
+        job = _Job(self._next_job_id, sentences, voice, speed, source)
         self._next_job_id += 1
-        self._next_seq += len(sentences)
         self._ensure_thread()
         if queue and self._jobs:
             with self._cond:
@@ -718,6 +728,7 @@ class Reader:
 
     def _produce(self) -> None:
         while True:
+            source: Iterator[list[Sentence]] | None = None
             with self._cond:
                 while True:
                     if self._closing:
@@ -728,19 +739,42 @@ class Reader:
                         break
                     self._wait_locked(None if item is None else self._drain_timeout_locked(excess))
                 job, index = item
-                self._cursor = (job.id, index + 1)
-                sentence = job.sentences[min(index, len(job.sentences) - 1)]
-                tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
-                self._producing = tag
-                voice, speed = job.voice, job.speed
-                if index == len(job.sentences):
-                    self._ring.mark(_Boundary(_Kind.JOB_END, tag))
-                    continue
-                if self._preroll_next:
-                    self._preroll_next = False
-                    self._ring.mark(_Boundary(_Kind.PREROLL, tag))
-                    self._write_locked(np.zeros(self._preroll_frames, dtype=np.float32), tag)
+                if job.source is not None and len(job.sentences) - index < PREPARE_AHEAD:
+                    source = job.source
+                else:
+                    self._cursor = (job.id, index + 1)
+                    sentence = job.sentences[min(index, len(job.sentences) - 1)]
+                    tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
+                    self._producing = tag
+                    voice, speed = job.voice, job.speed
+                    if index == len(job.sentences):
+                        self._ring.mark(_Boundary(_Kind.JOB_END, tag))
+                        continue
+                    if self._preroll_next:
+                        self._preroll_next = False
+                        self._ring.mark(_Boundary(_Kind.PREROLL, tag))
+                        self._write_locked(np.zeros(self._preroll_frames, dtype=np.float32), tag)
+            if source is not None:
+                self._prepare_block(job, source)
+                continue
             self._produce_sentence(tag, voice, speed, last=index == len(job.sentences) - 1)
+
+    def _prepare_block(self, job: _Job, source: Iterator[list[Sentence]]) -> None:
+        """Normalize the next block of a long text (outside the lock: it takes milliseconds)."""
+        try:
+            block = next(source, None)
+        except Exception as error:
+            # The message may quote the text: only its type above DEBUG.
+            log.error("preparing the rest of the text failed (%s); reading stops there",
+                      type(error).__name__)
+            log.debug("text preparation failure", exc_info=True)
+            block = None
+        with self._cond:
+            if block is None:
+                job.source = None
+            else:
+                job.sentences.extend(block)
+            self._notify_locked()
 
     def _produce_sentence(self, tag: _Tag, voice: str, speed: float, *, last: bool) -> None:
         started = completed = False

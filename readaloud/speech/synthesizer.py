@@ -20,6 +20,7 @@ from readaloud.speech.phonemes import phoneme_words, token_ids
 from readaloud.speech.schedule import SynthesisCost, plan_chunks
 from readaloud.speech.types import Phonemized, Sentence
 from readaloud.speech.voices import VoiceStore, style_for, voice_info
+from readaloud.text.blocks import split_blocks
 from readaloud.text.lexicon import Lexicon
 from readaloud.text.normalize import NormalizeOptions, normalize
 from readaloud.text.segment import split_sentences
@@ -64,6 +65,10 @@ class KokoroSynthesizer:
         self._text_options = options
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
+        return [sentence for block in self.prepare(text, voice) for sentence in block]
+
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        """The sentences of ``text``, a block of text at a time, normalized as they are asked for."""
         options = self._text_options
         language = "en-us" if voice is None else voice_info(voice).language
         lexicon = options.lexicon
@@ -72,16 +77,21 @@ class KokoroSynthesizer:
         normalize_options = options.normalize
         if normalize_options.language != language:
             normalize_options = replace(normalize_options, language=language)
-        normalized = normalize(text, normalize_options, lexicon)
-        result: list[Sentence] = []
-        # Run-on text is cut at clauses so sentence events and "back" stay useful.
-        for start, end in split_sentences(normalized.text, max_chars=MAX_SENTENCE_CHARS):
-            spoken = normalized.text[start:end].strip()
-            if not spoken:
-                continue
-            original_start, original_end = normalized.original_span(start, end)
-            result.append(Sentence(len(result), spoken, original_start, original_end))
-        return result
+        index = 0
+        for block_start, block_end in split_blocks(text):
+            normalized = normalize(text[block_start:block_end], normalize_options, lexicon)
+            block = []
+            # Run-on text is cut at clauses so sentence events and "back" stay useful.
+            for start, end in split_sentences(normalized.text, max_chars=MAX_SENTENCE_CHARS):
+                spoken = normalized.text[start:end].strip()
+                if not spoken:
+                    continue
+                original_start, original_end = normalized.original_span(start, end)
+                block.append(
+                    Sentence(index, spoken, block_start + original_start, block_start + original_end)
+                )
+                index += 1
+            yield block
 
     def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
         phonemes = self._g2p.for_voice(voice).phonemize(sentence.text)

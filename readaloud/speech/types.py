@@ -60,7 +60,12 @@ class Synthesizer(Protocol):
     sample_rate: int
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
-        """Normalize and split ``text`` for ``voice``'s language (cheap: no G2P, no synthesis)."""
+        """Normalize and split ``text`` for ``voice``'s language (no G2P, no synthesis)."""
+        ...
+
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        """``sentences`` lazily, a block of text at a time (a block may have none): a long text is
+        normalized as it is read."""
         ...
 
     def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:

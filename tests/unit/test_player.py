@@ -524,3 +524,25 @@ def test_sink_errors_reach_listeners_on_the_owning_thread(rig) -> None:
     r.post.run()
     assert r.log.events == [("error", "lost the audio device; reconnecting")]
     reader.close()
+
+
+def test_a_long_text_is_prepared_as_it_is_read(rig) -> None:
+    r = rig()
+    r.synth.block_sentences = 2
+    text = " ".join(f"Sentence number {n} is here." for n in range(12))
+    job = r.reader.say(text)
+    assert r.synth.blocks_prepared == 1  # say() returned after the first block only
+    r.play_to_end()
+    assert [event[2] for event in r.log.of("started")] == list(range(12))
+    assert r.log.of("job") == [("job", job, "done")]
+    assert r.synth.blocks_prepared == 6
+
+
+def test_the_job_ends_right_after_the_last_sentence_of_a_long_text(rig) -> None:
+    r = rig()
+    r.synth.block_sentences = 1
+    r.reader.say("One two. Three four. Five six.")
+    r.play_to_end()
+    last_sound = max(run.end for run in r.runs())
+    # Finished with the last sentence's audio, not a pause (or a block) later.
+    assert (len(r.sink.output) - last_sound) / SAMPLE_RATE < PAUSE + 0.05
