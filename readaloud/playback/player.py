@@ -839,6 +839,8 @@ class Reader:
             weight = FIRST_SOUND_WAIT_WEIGHT if silent and not started and tag.sentence.index == 0 else 1.0
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
                               speed=speed, wait_weight=weight)
+            log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",
+                      tag.sentence.index, position, buffered, held_seconds, plan.ends, plan.wait)
             if holding and held and plan.wait <= 0:
                 if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
                     return started, False
@@ -885,7 +887,11 @@ class Reader:
         audio = trim_cut(np.asarray(raw, dtype=np.float32).reshape(-1), self._rate,
                          first=start == 0, follows=last)
         tokens = sum(word.tokens for word in words.words[start:end])
+        predicted = self._cost.seconds(len(audio) / self._rate)
         self._cost.observe(tokens, speed, len(audio) / self._rate, seconds)
+        log.debug("sentence %d, words %d-%d of %d: %.2f s of audio in %.2f s (expected %.2f s)",
+                  words.sentence.index, start, end, len(words.words), len(audio) / self._rate, seconds,
+                  predicted)
         return audio
 
     def _hand_over(self, tag: _Tag, chunks: list[np.ndarray], kind: _Kind | None) -> bool:
