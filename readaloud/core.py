@@ -7,7 +7,7 @@ frontend and the CLI can all use them:
 * :class:`State` and :data:`BUSY_STATES`, :class:`FinishReason`;
 * :class:`ReaderListener`, the base class of everything that receives the reader's events (override
   the events you need; the rest do nothing), and :class:`ReaderEvent`, their names;
-* :class:`ReaderControl`, the commands and properties the edges drive;
+* :class:`ReaderControl`, the commands and properties the edges drive, and :class:`Underruns`;
 * the speaking rate Kokoro accepts (:data:`MIN_SPEED` to :data:`MAX_SPEED`) and :func:`check_speed`.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from readaloud.errors import UsageError
@@ -96,6 +97,15 @@ class ReaderListener:
         """A problem the user should hear about (the audio device was lost, synthesis failed)."""
 
 
+@dataclass
+class Underruns:
+    """Where a job's audio ran dry inside sentences: what a listener heard as a stutter."""
+
+    count: int = 0  # times the audio ran dry
+    sentences: int = 0  # sentences in which it did
+    seconds: float = 0.0  # silence they added
+
+
 class ReaderControl(Protocol):
     """What the edges (D-Bus, MPRIS, desktop, the daemon's policy) may ask of the reader.
 
@@ -113,6 +123,10 @@ class ReaderControl(Protocol):
     def current_job(self) -> int | None: ...
     @property
     def current_sentence(self) -> Sentence | None: ...
+    @property
+    def underruns(self) -> Underruns:
+        """Under-runs of the job being read, or of the last one when none is."""
+        ...
 
     def add_listener(self, listener: ReaderListener) -> None: ...
     def say(self, text: str, *, voice: str | None = None, speed: float | None = None,

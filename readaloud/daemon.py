@@ -55,7 +55,7 @@ def build_speech(config: Config, voice: str, speed: float) -> KokoroSynthesizer:
     synthesizer = build_synthesizer(config)
     loaded = time.monotonic()
     for sentence in synthesizer.sentences(WARM_UP_TEXT)[:1]:
-        for _audio in synthesizer.synthesize(sentence, voice, speed, first_clause=True):
+        for _audio in synthesizer.synthesize(sentence, voice, speed):
             pass
     log.info("model loaded in %.1f s, warm-up synthesis %.1f s", loaded - started,
              time.monotonic() - loaded)

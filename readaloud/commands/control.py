@@ -84,6 +84,7 @@ def status_fields(properties: dict[str, Any]) -> dict[str, Any]:
         "speed": round(float(properties["Speed"]), 3),
         "job": job or None,
         "sentence": sentence if job and sentence >= 0 else None,
+        "underruns": int(properties.get("Underruns", 0)),
     }
 
 
@@ -92,6 +93,8 @@ def format_status(fields: dict[str, Any]) -> str:
     if fields["job"] is not None:
         where = f", sentence {fields['sentence'] + 1}" if fields["sentence"] is not None else ""
         lines.append(f"job:   {fields['job']}{where}")
+    if fields["underruns"]:
+        lines.append(f"under-runs: {fields['underruns']} (the audio ran dry inside sentences)")
     return "\n".join(lines)
 
 

@@ -162,6 +162,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         sentence = None if self._reader is None else self._reader.current_sentence
         return -1 if sentence is None else sentence.index
 
+    @property
+    def underruns(self) -> int:
+        return 0 if self._reader is None else self._reader.underruns.count
+
     def say(self, text: str, options: dict[str, Variant]) -> int:
         parsed = parse_say_options(options)
         if len(text) > self.max_chars:
@@ -220,6 +224,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
 
     def on_job_finished(self, job: int, reason: FinishReason) -> None:
         self.JobFinished(job, str(reason.value))
+        self.emit_properties_changed({"Underruns": self.underruns})
 
     def on_voice_changed(self, voice: str) -> None:
         self.emit_properties_changed({"Voice": voice})
@@ -309,6 +314,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_property(access=PropertyAccess.READ)
     def CurrentSentence(self) -> DBusInt32:
         return self.current_sentence
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Underruns(self) -> DBusUInt32:
+        return self.underruns
 
     # -- signals -----------------------------------------------------------------------------------
 

@@ -579,3 +579,35 @@ def test_say_starts_the_daemon_through_dbus_activation_when_installed(services: 
         assert b"D-Bus activation" in spawned.stderr
     finally:
         _terminate_spawned_daemon(services, bus)
+
+
+def test_a_two_megabyte_text_keeps_every_control_answering(
+    services: Services, daemon: DaemonProcess, bus: Bus
+) -> None:
+    rng = random.Random(7)
+    words = LONG.split()
+    paragraphs = []
+    while sum(len(p) + 2 for p in paragraphs) < 1_990_000:
+        rng.shuffle(words)
+        paragraphs.append(" ".join(words).capitalize() + ".")
+    text = "\n\n".join(paragraphs)
+    began = time.monotonic()
+    job = say(bus, text)
+    replied = time.monotonic() - began
+    assert replied < 0.5, f"Say took {replied:.2f} s to reply"
+    timings = {}
+    for name, call in (
+        ("State", lambda: get(bus, "State")),
+        ("Pause", lambda: bus.call("Pause")),
+        # What `readaloud status` asks (its own start-up time depends on the machine, not the daemon).
+        ("GetAll", lambda: bus.call("GetAll", "s", [IFACE], interface="org.freedesktop.DBus.Properties")),
+        ("Resume", lambda: bus.call("Resume")),
+    ):
+        began = time.monotonic()
+        call()
+        timings[name] = time.monotonic() - began
+    assert max(timings.values()) < 0.3, timings
+    assert status(services)["state"] == "speaking"
+    bus.call("Stop")
+    assert_still_serving(services, daemon)
+    assert job > 0

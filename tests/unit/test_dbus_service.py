@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from dbus_fast import DBusError, Variant
 
+from readaloud.core import Underruns
 from readaloud.dbus.mpris import MprisPlayer, playback_status, track_metadata
 from readaloud.dbus.names import ERROR_PREFIX
 from readaloud.dbus.service import ReadAloudService, guarded, parse_say_options
@@ -33,6 +34,7 @@ class FakeReader:
     speed: float = 1.0
     current_job: int | None = None
     current_sentence: Sentence | None = None
+    underruns: Underruns = field(default_factory=Underruns)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     listeners: list[Any] = field(default_factory=list)
 
@@ -246,13 +248,16 @@ def test_status_fields_and_text() -> None:
     from readaloud.commands.control import format_status, status_fields
 
     fields = status_fields({"State": "speaking", "Voice": "af_heart", "Speed": 1.25,
-                            "CurrentJob": 3, "CurrentSentence": 1})
-    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 1}
+                            "CurrentJob": 3, "CurrentSentence": 1, "Underruns": 2})
+    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 1,
+                      "underruns": 2}
     assert "sentence 2" in format_status(fields)
+    assert "under-runs: 2" in format_status(fields)
     idle = status_fields({"State": "idle", "Voice": "af_heart", "Speed": 1.0,
                           "CurrentJob": 0, "CurrentSentence": -1})
     assert idle["job"] is None and idle["sentence"] is None
     assert "job" not in format_status(idle)
+    assert "under-runs" not in format_status(idle)
 
 
 def test_clean_text_replaces_invalid_utf8_and_nul() -> None:
