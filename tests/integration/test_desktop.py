@@ -357,10 +357,22 @@ def test_hotkey_listener_survives_a_missing_display(harness: Any, monkeypatch: p
         assert log.count("no tray icon") == 1
 
 
-def test_wayland_hotkey_through_the_global_shortcuts_portal(
-    harness: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-test-absent")  # a Wayland session: pynput is no use
+@pytest.fixture
+def wayland_session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A Wayland session whose display this test cannot reach (pynput is then no use), with
+    XWayland (the test's X server) beside it. A ``wl-paste`` that fails as the real one does
+    without a display comes first on PATH, so the result does not depend on whether wl-clipboard
+    happens to be installed."""
+    tools = tmp_path / "wayland-tools"
+    tools.mkdir()
+    stub = tools / "wl-paste"
+    stub.write_text('#!/bin/sh\necho "Failed to connect to a Wayland server" >&2\nexit 1\n')
+    stub.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-test-absent")
+
+
+def test_wayland_hotkey_through_the_global_shortcuts_portal(harness: Any, wayland_session: None) -> None:
     with StubDesktop(portal=True) as stubs:
         h = harness("--no-tray")
         assert h.ready["hotkeys"] == "portal"
@@ -376,10 +388,7 @@ def test_wayland_hotkey_through_the_global_shortcuts_portal(
         assert (action["name"], action["text"]) == ("read_selection", "Read through the portal.")
 
 
-def test_wayland_without_portal_points_to_bind_shortcut(
-    harness: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-test-absent")
+def test_wayland_without_portal_points_to_bind_shortcut(harness: Any, wayland_session: None) -> None:
     with StubDesktop() as stubs:
         h = harness("--no-tray")
         notes = wait_for(lambda: stubs.notifications.received, 10)
