@@ -85,8 +85,7 @@ class TrayIcon:
         if choice.path is TrayPath.SNI:
             log.info("tray icon: StatusNotifierItem")
         elif choice.path is TrayPath.WAITING:
-            log.info("no tray host (no StatusNotifierWatcher, no X11 system tray): no tray icon until "
-                     "a StatusNotifierItem host starts; 'readaloud doctor' explains")
+            log.info("no tray icon yet (%s); it appears when a StatusNotifierItem host starts", choice.why)
         elif choice.path is TrayPath.NONE:
             log.info("no tray icon: %s", choice.why)
         return self.running

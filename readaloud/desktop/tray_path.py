@@ -63,6 +63,6 @@ def choose_tray_path(facts: TrayFacts) -> TrayChoice:
     if facts.bus:
         return TrayChoice(
             TrayPath.WAITING,
-            "no StatusNotifierWatcher and no X11 system tray: no icon until a tray host starts",
+            "no tray host: no StatusNotifierWatcher and no X11 system tray",
         )
     return TrayChoice(TrayPath.NONE, "no session bus and no X11 system tray: no tray icon")

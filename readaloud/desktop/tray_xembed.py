@@ -99,7 +99,10 @@ class XEmbedIcon:
         self._thread = None
 
     def _title(self, view: TrayView) -> str:
-        return tooltip(view) if self.backend == "gtk" else f"{tooltip(view)} — {MENU_HINT}"
+        if self.backend == "gtk":
+            return tooltip(view)
+        # The X11 window name is Latin-1.
+        return f"{tooltip(view)} - {MENU_HINT}".encode("latin-1", "replace").decode("latin-1")
 
     def _run(self) -> None:
         try:
@@ -115,7 +118,8 @@ class XEmbedIcon:
         # directly so the choice is ours per icon.
         import pystray
 
-        icon_class = importlib.import_module(f"pystray._{self.backend}").Icon
+        icon_class = _clickable_xorg_icon() if self.backend == "xorg" else (
+            importlib.import_module(f"pystray._{self.backend}").Icon)
         view = self._view()
         if self.backend == "gtk":
             menu = pystray.Menu(lambda: self._pystray_items(build_menu(self._view(), self._commands)))
@@ -124,6 +128,8 @@ class XEmbedIcon:
                 "Pause / resume", _action(lambda: primary_action(self._view(), self._commands)), default=True,
             ))
         icon = icon_class("readaloud", render_icon(icon_state(view), ICON_SIZE), self._title(view), menu=menu)
+        if self.backend == "xorg":
+            icon.on_middle_click = self._commands.stop
         self._icon = icon
 
         def setup(icon: Any) -> None:
@@ -158,6 +164,29 @@ class XEmbedIcon:
                 )
             )
         return items
+
+
+def _clickable_xorg_icon() -> type:
+    """pystray's X11 icon, listening for clicks: pystray 0.19 creates its window without
+    ButtonPressMask, so X never delivers the clicks its handler waits for. A middle click stops."""
+    import pystray._xorg
+    from Xlib import X
+
+    class ClickableIcon(pystray._xorg.Icon):
+        def _create_window(self) -> Any:
+            window = super()._create_window()
+            window.change_attributes(event_mask=X.ExposureMask | X.StructureNotifyMask | X.ButtonPressMask)
+            return window
+
+        def _on_button_press(self, event: Any) -> None:
+            if event.detail == 2:
+                _action(self.on_middle_click)()
+            else:
+                super()._on_button_press(event)
+
+        on_middle_click: Callable[[], None] = staticmethod(lambda: None)
+
+    return ClickableIcon
 
 
 def _action(fn: Callable[[], None] | None) -> Callable[[], None]:
