@@ -17,8 +17,14 @@ from collections.abc import Callable, Mapping
 from readaloud.desktop.busthread import BusThread
 from readaloud.desktop.sni import StatusNotifierTray
 from readaloud.desktop.tray_menu import TrayCommands, TrayView
-from readaloud.desktop.tray_path import TrayChoice, TrayFacts, TrayPath, choose_tray_path
-from readaloud.desktop.tray_xembed import XEmbedIcon, xembed_tray_running
+from readaloud.desktop.tray_path import (
+    TrayChoice,
+    TrayFacts,
+    TrayPath,
+    choose_tray_path,
+    xembed_tray_running,
+)
+from readaloud.desktop.tray_xembed import XEmbedIcon
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,12 @@
 from __future__ import annotations
 
 import enum
+import logging
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 
 class TrayPath(str, enum.Enum):
@@ -66,3 +71,22 @@ def choose_tray_path(facts: TrayFacts) -> TrayChoice:
             "no tray host: no StatusNotifierWatcher and no X11 system tray",
         )
     return TrayChoice(TrayPath.NONE, "no session bus and no X11 system tray: no tray icon")
+
+
+def xembed_tray_running(environ: Mapping[str, str] | None = None) -> bool:
+    """True when an X11 system tray (the ``_NET_SYSTEM_TRAY_S<n>`` selection's owner) runs."""
+    display_name = (environ if environ is not None else os.environ).get("DISPLAY")
+    if not display_name:
+        return False
+    try:
+        from Xlib import X, display
+
+        dpy = display.Display(display_name)
+        try:
+            atom = dpy.intern_atom(f"_NET_SYSTEM_TRAY_S{dpy.get_default_screen()}")
+            return bool(dpy.get_selection_owner(atom) != X.NONE)
+        finally:
+            dpy.close()
+    except Exception as error:  # no X server, Xlib missing: both mean no XEmbed tray
+        log.debug("no XEmbed tray: %s", error)
+        return False

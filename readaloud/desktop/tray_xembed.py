@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -31,25 +30,6 @@ log = logging.getLogger(__name__)
 ICON_SIZE = 64
 MENU_HINT = ("click: pause/resume or read the selection · voices, speed: readaloud voice/speed · "
              "readaloud doctor")
-
-
-def xembed_tray_running(environ: Any = None) -> bool:
-    """True when an X11 system tray (the ``_NET_SYSTEM_TRAY_S<n>`` selection's owner) runs."""
-    display_name = (environ if environ is not None else os.environ).get("DISPLAY")
-    if not display_name:
-        return False
-    try:
-        from Xlib import X, display
-
-        dpy = display.Display(display_name)
-        try:
-            atom = dpy.intern_atom(f"_NET_SYSTEM_TRAY_S{dpy.get_default_screen()}")
-            return bool(dpy.get_selection_owner(atom) != X.NONE)
-        finally:
-            dpy.close()
-    except Exception as error:  # no X server, Xlib missing: both mean no XEmbed tray
-        log.debug("no XEmbed tray: %s", error)
-        return False
 
 
 class XEmbedIcon:

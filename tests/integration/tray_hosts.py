@@ -164,7 +164,7 @@ def xfce_panel(session: XSession) -> Iterator[subprocess.Popen[Any]]:
 @contextlib.contextmanager
 def trayer(session: XSession) -> Iterator[subprocess.Popen[Any]]:
     """trayer (an XEmbed system tray, top right); yields once it owns the tray selection."""
-    from readaloud.desktop.tray_xembed import xembed_tray_running
+    from readaloud.desktop.tray_path import xembed_tray_running
 
     need("trayer")
     process = session.start(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
