@@ -238,3 +238,70 @@ def menu_keys(entries: tuple[MenuEntry, ...], labels: Sequence[str]) -> list[str
         keys += ["Down"] * (index + 1) if depth == 0 else ["Right"] + ["Down"] * index
         entries = selectable[index].submenu
     return keys
+
+
+def menu_screenshot(target: Path) -> None:
+    """docs/tray-menu.png: the menu open in xfce4-panel while reading, Voice ▸ English (US) open."""
+    import sys
+    import tempfile
+
+    from readaloud.desktop.icons import FILL, IconState
+    from readaloud.desktop.tray_menu import TrayCommands, TrayView, build_menu
+
+    with tempfile.TemporaryDirectory(prefix="tray-screenshot-") as tmp, x_session(Path(tmp)) as session, \
+            xfce_panel(session):
+        _paint_desktop(session, DESKTOP)
+        frontend = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.desktop_harness"], cwd=REPO, text=True,
+            env=without_pygobject(session.env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert frontend.stdin is not None and frontend.stdout is not None
+        try:
+            assert frontend.stdout.readline().startswith("READY")
+            frontend.stdin.write("state speaking\nsentence The quick brown fox jumps over the lazy dog.\n")
+            frontend.stdin.flush()
+            colour = FILL[IconState.SPEAKING]
+            icon = wait_for(lambda: find_colour(session.screenshot(), colour, (0, 0, 1280, PANEL_HEIGHT)), 20)
+            assert icon, "the icon never showed in the panel"
+            session.run("xdotool", "mousemove", str(icon[0]), str(icon[1]), "click", "3")
+            time.sleep(1.5)
+            entries = build_menu(TrayView(state="speaking"), TrayCommands(*[lambda *_: None] * 10))
+            session.keys(*menu_keys(entries, ["Voice", "English (US) •", "Heart (US, female)"]))
+            time.sleep(0.5)
+            image = session.screenshot()
+            from PIL import Image, ImageChops
+
+            below = image.crop((0, PANEL_HEIGHT, image.width, image.height))
+            box = ImageChops.difference(below, Image.new("RGB", below.size, DESKTOP)).getbbox()
+            assert box, "no menu on the screen"
+            right, bottom = min(image.width, box[2] + 12), min(image.height, PANEL_HEIGHT + box[3] + 12)
+            image.crop((0, 0, right, bottom)).save(target, optimize=True)
+        finally:
+            if frontend.poll() is None:
+                frontend.stdin.write("quit\n")
+                frontend.stdin.flush()
+                frontend.wait(10)
+
+
+DESKTOP = (59, 66, 82)  # a desktop-like background behind the menu, instead of Xvfb's black
+
+
+def _paint_desktop(session: XSession, colour: tuple[int, int, int]) -> None:
+    from Xlib import display
+
+    dpy = display.Display(session.env["DISPLAY"])
+    try:
+        root = dpy.screen().root
+        red, green, blue = colour
+        root.change_attributes(background_pixel=(red << 16) | (green << 8) | blue)  # 24-bit TrueColor
+        root.clear_area()
+        dpy.sync()
+    finally:
+        dpy.close()
+
+
+if __name__ == "__main__":
+    import sys
+
+    menu_screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/tray-menu.png"))
