@@ -86,8 +86,12 @@ def tooltip_text(view: TrayView) -> tuple[str, str]:
 
 
 def scrolled_speed(speed: float, delta: int) -> float:
-    """The speed after one wheel notch (``delta`` > 0: up, faster)."""
-    step = SCROLL_STEP if delta > 0 else -SCROLL_STEP
+    """The speed after one wheel notch: up (``delta`` < 0) is faster.
+
+    The specification leaves the sign open; hosts built on GTK (Xfce's panel, libappindicator's
+    convention) send a negative delta for the wheel turned up, as seen with xfce4-panel 4.18.
+    """
+    step = SCROLL_STEP if delta < 0 else -SCROLL_STEP
     return round(min(MAX_SPEED, max(MIN_SPEED, speed + step)), 2)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,9 @@ from readaloud.desktop.tray_menu import (
 log = logging.getLogger(__name__)
 
 ICON_SIZE = 64
+ICON_WM_CLASS = "readaloudSystemTrayIcon"  # what pystray's X11 icon window calls itself
+DOCK_ATTEMPTS = 15
+DOCK_CHECK_S = 1.0
 MENU_HINT = ("click: pause/resume or read the selection · voices, speed: readaloud voice/speed · "
              "readaloud doctor")
 
@@ -116,11 +120,27 @@ class XEmbedIcon:
             icon.visible = True
             log.info("tray icon up in the X11 system tray (pystray %s backend)", self.backend)
             self._ready.set()
+            if self.backend == "xorg":
+                self._see_docked(icon)
 
         try:
             icon.run(setup)
         except Exception:
             log.debug("tray icon loop ended with an error", exc_info=True)
+
+    def _see_docked(self, icon: Any) -> None:
+        """Ask again until the tray has taken the icon: a tray that has only just started (both at
+        login) can own its selection before it handles requests, and pystray asks only once."""
+        for _attempt in range(DOCK_ATTEMPTS):
+            time.sleep(DOCK_CHECK_S)
+            if self._icon is not icon:
+                return
+            undocked = _undocked_icon_windows()
+            if undocked is None or undocked == 0:
+                return
+            log.debug("the X11 system tray has not taken the icon yet; asking again")
+            icon.icon = render_icon(icon_state(self._view()), ICON_SIZE)  # pystray re-sends the dock request
+        log.warning("the X11 system tray did not take the tray icon")
 
     def _pystray_items(self, entries: tuple[MenuEntry, ...]) -> list[Any]:
         import pystray
@@ -144,6 +164,22 @@ class XEmbedIcon:
                 )
             )
         return items
+
+
+def _undocked_icon_windows() -> int | None:
+    """How many of our icon windows still sit on the root window (not in a tray); None: unknown."""
+    try:
+        from Xlib import display
+
+        dpy = display.Display()
+        try:
+            return sum(1 for window in dpy.screen().root.query_tree().children
+                       if (window.get_wm_class() or ("", ""))[0] == ICON_WM_CLASS)
+        finally:
+            dpy.close()
+    except Exception:  # the X server went away: nothing left to dock
+        log.debug("cannot look for the icon window", exc_info=True)
+        return None
 
 
 def _clickable_xorg_icon() -> type:

@@ -83,6 +83,14 @@ def test_xfce_panel_shows_the_item_and_a_voice_picked_in_its_menu_reaches_the_re
         icon = wait_for(lambda: _panel_icon(session, IconState.SPEAKING), 15)
         assert icon, "the panel's icon did not turn to 'speaking'"
 
+        # The wheel turned up speeds up; a left click pauses; a middle click stops.
+        session.run("xdotool", "mousemove", str(icon[0]), str(icon[1]), "click", "4")
+        assert h.action() == {"name": "set_speed", "args": [1.05]}
+        session.run("xdotool", "click", "1")
+        assert h.action() == {"name": "toggle_pause", "args": []}
+        session.run("xdotool", "click", "2")
+        assert h.action() == {"name": "stop", "args": []}
+
         # Right click: the panel's menu (libdbusmenu-gtk3) opens with our items...
         before = session.screenshot()
         session.run("xdotool", "mousemove", str(icon[0]), str(icon[1]), "click", "3")
@@ -133,7 +141,8 @@ def test_trayer_docks_the_plain_x11_icon_and_its_clicks_work(
         docked_before = session.children_of("panel")
         h = harness()
         assert (h.ready["backend"], h.ready["host_found"], h.ready["gi_loaded"]) == ("xorg", True, False)
-        assert wait_for(lambda: session.children_of("panel") > docked_before, 10), "trayer got no icon"
+        assert wait_for(lambda: session.children_of("panel") > docked_before, 20), \
+            f"trayer got no icon:\n{h.stderr()}\n{session.run('xwininfo', '-root', '-tree')}"
         image = session.screenshot()
         icon = wait_for(lambda: find_colour(session.screenshot(), FILL[IconState.IDLE],
                                             (image.width - 200, 0, image.width, PANEL_HEIGHT)), 10)
@@ -154,4 +163,5 @@ def test_trayer_with_pygobject_gets_the_gtk_icon(session: XSession, harness: Any
         docked_before = session.children_of("panel")
         h = harness(pygobject=True)
         assert (h.ready["backend"], h.ready["host_found"]) == ("gtk", True)
-        assert wait_for(lambda: session.children_of("panel") > docked_before, 10), "trayer got no icon"
+        assert wait_for(lambda: session.children_of("panel") > docked_before, 20), \
+            f"trayer got no icon:\n{h.stderr()}\n{session.run('xwininfo', '-root', '-tree')}"

@@ -105,7 +105,7 @@ def test_hosts_hear_of_changes_without_a_new_registration(harness: Any) -> None:
             assert _checked(uk) == ["Emma (UK, female)"]
 
             signals.clear()
-            _item_call(sni, "Scroll", "is", [120, "vertical"])  # one wheel notch up: a speed not in the menu
+            _item_call(sni, "Scroll", "is", [-1, "vertical"])  # one wheel notch up: a speed not in the menu
             assert h.action() == {"name": "set_speed", "args": [1.05]}
             assert wait_for(lambda: "LayoutUpdated" in signals.members(), 10)
             assert _checked(sni.layout()["Speed"]["children"]) == ["1.05×"]

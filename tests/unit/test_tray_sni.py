@@ -93,24 +93,24 @@ def test_middle_click_stops_and_left_click_pauses_while_speaking() -> None:
 
 
 def test_the_wheel_changes_speed_in_steps_within_the_limits() -> None:
-    assert scrolled_speed(1.0, 120) == 1.05
-    assert scrolled_speed(1.0, -1) == 0.95
-    assert scrolled_speed(2.0, 1) == 2.0
-    assert scrolled_speed(0.5, -120) == 0.5
+    assert scrolled_speed(1.0, -120) == 1.05  # up: faster
+    assert scrolled_speed(1.0, 1) == 0.95
+    assert scrolled_speed(2.0, -1) == 2.0
+    assert scrolled_speed(0.5, 120) == 0.5
 
 
 def test_quick_wheel_notches_add_up_before_the_reader_confirms() -> None:
     recorder = Recorder()
     item = StatusNotifierItem(Views(speed=1.0), recorder.commands())
     for _ in range(3):
-        item.scroll(120, "vertical")
-    item.scroll(120, "horizontal")  # sideways scrolling is not speed
+        item.scroll(-1, "vertical")
+    item.scroll(-1, "horizontal")  # sideways scrolling is not speed
     assert recorder.calls == [("set_speed", (1.05,)), ("set_speed", (1.1,)), ("set_speed", (1.15,))]
 
 
 def test_the_wheel_at_the_limit_asks_nothing() -> None:
     recorder = Recorder()
-    StatusNotifierItem(Views(speed=2.0), recorder.commands()).scroll(1, "Vertical")
+    StatusNotifierItem(Views(speed=2.0), recorder.commands()).scroll(-1, "Vertical")
     assert recorder.calls == []
 
 
