@@ -88,6 +88,10 @@ class TrayIcon:
         if choice.path in (TrayPath.XEMBED_GTK, TrayPath.XEMBED_XORG):
             choice = self._start_xembed(choice, timeout)
         self.choice = choice
+        sni = self._sni
+        if sni is not None and sni.watcher_present and choice.path is not TrayPath.SNI:
+            self._watcher_changed(True)  # a watcher came while the XEmbed icon started
+            choice = self.choice
         if choice.path is TrayPath.SNI:
             log.info("tray icon: StatusNotifierItem")
         elif choice.path is TrayPath.WAITING:
