@@ -5,11 +5,15 @@ refuses ``gi`` and everything under it, so code that needs PyGObject fails the w
 """
 
 import sys
+from collections.abc import Sequence
 from importlib.abc import MetaPathFinder
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 
 
 class _RefusePyGObject(MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
+    def find_spec(self, name: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
         if name == "gi" or name.startswith("gi."):
             raise ModuleNotFoundError(f"No module named {name!r} (blocked: no PyGObject)", name=name)
         return None
