@@ -272,6 +272,8 @@ class StatusNotifierTray:
         on_watcher: Callable[[bool], None] | None = None,
     ) -> None:
         self._bus = bus
+        self._view = view
+        self._menu_key: tuple[str, str, float] | None = None
         self.item = StatusNotifierItem(view, commands)
         self.menu = DBusMenu(lambda: build_menu(view(), commands))
         self.name = f"org.kde.StatusNotifierItem-{os.getpid()}-{next(_instances)}"
@@ -304,7 +306,11 @@ class StatusNotifierTray:
 
     def refresh(self) -> None:
         self.item.refresh()
-        self.menu.refresh()
+        view = self._view()
+        menu_key = (view.state, view.voice, view.speed)  # what build_menu reads; not the sentence
+        if menu_key != self._menu_key:
+            self._menu_key = menu_key
+            self.menu.refresh()
 
     async def stop(self) -> None:
         bus = self._bus
