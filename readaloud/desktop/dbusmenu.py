@@ -1,4 +1,5 @@
-"""The tray menu served as ``com.canonical.dbusmenu``, the menu protocol of StatusNotifierItem hosts.
+"""The tray menu served over dbusmenu (``DBUSMENU_INTERFACE``), the menu protocol of StatusNotifierItem
+hosts.
 
 The menu is rebuilt from the reader's state on :meth:`DBusMenu.refresh`; hosts learn of the change
 through ``ItemsPropertiesUpdated`` (labels, checks, enabled) or, when items come or go,
@@ -20,11 +21,11 @@ from dbus_fast.annotations import DBusInt32, DBusSignature, DBusStr, DBusUInt32,
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
+from readaloud.dbus.names import DBUSMENU_INTERFACE
 from readaloud.desktop.tray_menu import MenuEntry
 
 log = logging.getLogger(__name__)
 
-INTERFACE = "com.canonical.dbusmenu"
 ROOT_ID = 0
 PROTOCOL_VERSION = 3
 UNKNOWN_ITEM_ERROR = "org.freedesktop.DBus.Error.InvalidArgs"
@@ -72,10 +73,10 @@ def item_properties(entry: MenuEntry) -> dict[str, Any]:
 
 
 class DBusMenu(ServiceInterface):
-    """``com.canonical.dbusmenu`` for the menu that ``build`` returns."""
+    """The dbusmenu interface for the menu that ``build`` returns."""
 
     def __init__(self, build: Callable[[], tuple[MenuEntry, ...]]) -> None:
-        super().__init__(INTERFACE)
+        super().__init__(DBUSMENU_INTERFACE)
         self._build = build
         self._ids: dict[tuple[str, ...], int] = {(): ROOT_ID}
         self._revision = 1

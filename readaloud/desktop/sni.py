@@ -1,9 +1,9 @@
-"""The tray icon as a StatusNotifierItem (``org.kde.StatusNotifierItem``), spoken over dbus-fast.
+"""The tray icon as a StatusNotifierItem, spoken over dbus-fast.
 
 This is the tray protocol of KDE Plasma, GNOME (AppIndicator extension), Xfce, Cinnamon, MATE, LXQt,
-waybar and swaybar; it needs no GTK and nothing compiled. The item exports ``/StatusNotifierItem``
-and its menu (``com.canonical.dbusmenu``, see ``dbusmenu.py``) at ``/MenuBar``, owns the name
-``org.kde.StatusNotifierItem-<pid>-<n>`` and registers it with the StatusNotifierWatcher whenever
+waybar and swaybar; it needs no GTK and nothing compiled. The item exports itself and its menu
+(dbusmenu, see ``dbusmenu.py``) at the paths in ``readaloud.dbus.names``, owns a bus name of its own
+(``SNI_ITEM_NAME_PREFIX`` + ``<pid>-<n>``) and registers it with the StatusNotifierWatcher whenever
 one appears on the bus (panels restart, and often start after the daemon at login).
 
 Icons are Pillow drawings sent as ARGB32 pixmaps in several sizes. Left click (``Activate``)
@@ -28,6 +28,14 @@ from dbus_fast.constants import NameFlag, PropertyAccess, RequestNameReply
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
 from readaloud.core import MAX_SPEED, MIN_SPEED
+from readaloud.dbus.names import (
+    SNI_ITEM_INTERFACE,
+    SNI_ITEM_NAME_PREFIX,
+    SNI_ITEM_PATH,
+    SNI_MENU_PATH,
+    SNI_WATCHER_NAME,
+    SNI_WATCHER_PATH,
+)
 from readaloud.desktop.dbusmenu import DBusMenu
 from readaloud.desktop.icons import SIZES, IconState, render_icon
 from readaloud.desktop.tray_menu import (
@@ -42,11 +50,6 @@ from readaloud.desktop.tray_menu import (
 
 log = logging.getLogger(__name__)
 
-ITEM_INTERFACE = "org.kde.StatusNotifierItem"
-ITEM_PATH = "/StatusNotifierItem"
-MENU_PATH = "/MenuBar"
-WATCHER_NAME = "org.kde.StatusNotifierWatcher"
-WATCHER_PATH = "/StatusNotifierWatcher"
 ITEM_ID = "readaloud"
 TITLE = "Read aloud"
 SCROLL_STEP = 0.05
@@ -96,10 +99,10 @@ def scrolled_speed(speed: float, delta: int) -> float:
 
 
 class StatusNotifierItem(ServiceInterface):
-    """``org.kde.StatusNotifierItem``: icon, status and tooltip from ``view()``; clicks to ``commands``."""
+    """The StatusNotifierItem interface: icon, status and tooltip from ``view()``; clicks to ``commands``."""
 
-    def __init__(self, view: Callable[[], TrayView], commands: TrayCommands, menu_path: str = MENU_PATH):
-        super().__init__(ITEM_INTERFACE)
+    def __init__(self, view: Callable[[], TrayView], commands: TrayCommands, menu_path: str = SNI_MENU_PATH):
+        super().__init__(SNI_ITEM_INTERFACE)
         self._view = view
         self._commands = commands
         self._menu_path = menu_path
@@ -276,11 +279,11 @@ class StatusNotifierTray:
         self._menu_key: tuple[str, str, float] | None = None
         self.item = StatusNotifierItem(view, commands)
         self.menu = DBusMenu(lambda: build_menu(view(), commands))
-        self.name = f"org.kde.StatusNotifierItem-{os.getpid()}-{next(_instances)}"
+        self.name = f"{SNI_ITEM_NAME_PREFIX}{os.getpid()}-{next(_instances)}"
         self._on_watcher = on_watcher
         self._match = (
             "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-            f"member='NameOwnerChanged',arg0='{WATCHER_NAME}'"
+            f"member='NameOwnerChanged',arg0='{SNI_WATCHER_NAME}'"
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self.registered = False
@@ -290,15 +293,15 @@ class StatusNotifierTray:
     async def start(self) -> bool:
         """Export, claim the name and register if a watcher runs; True when registered now."""
         bus = self._bus
-        bus.export(ITEM_PATH, self.item)
-        bus.export(MENU_PATH, self.menu)
+        bus.export(SNI_ITEM_PATH, self.item)
+        bus.export(SNI_MENU_PATH, self.menu)
         reply = await bus.request_name(self.name, NameFlag.DO_NOT_QUEUE)
         if reply is not RequestNameReply.PRIMARY_OWNER:
             log.warning("could not own %s (%s); registering by unique name", self.name, reply.name)
             self.name = bus.unique_name or self.name
         bus.add_message_handler(self._on_message)
         await self._bus_call("AddMatch", "s", [self._match])
-        owner = await self._bus_call("NameHasOwner", "s", [WATCHER_NAME])
+        owner = await self._bus_call("NameHasOwner", "s", [SNI_WATCHER_NAME])
         self.watcher_present = bool(owner and owner[0])
         if self.watcher_present:
             await self._register()
@@ -319,9 +322,9 @@ class StatusNotifierTray:
             task.cancel()
         if bus.connected:
             await self._bus_call("RemoveMatch", "s", [self._match])
-            bus.unexport(ITEM_PATH, self.item)
-            bus.unexport(MENU_PATH, self.menu)
-            if self.name.startswith("org.kde."):
+            bus.unexport(SNI_ITEM_PATH, self.item)
+            bus.unexport(SNI_MENU_PATH, self.menu)
+            if self.name.startswith(SNI_ITEM_NAME_PREFIX):  # not our unique name
                 try:
                     await bus.release_name(self.name)
                 except Exception:
@@ -332,7 +335,7 @@ class StatusNotifierTray:
 
     async def _register(self) -> None:
         reply = await self._bus.call(Message(
-            destination=WATCHER_NAME, path=WATCHER_PATH, interface=WATCHER_NAME,
+            destination=SNI_WATCHER_NAME, path=SNI_WATCHER_PATH, interface=SNI_WATCHER_NAME,
             member="RegisterStatusNotifierItem", signature="s", body=[self.name],
         ))
         if reply is None or reply.message_type is not MessageType.METHOD_RETURN:
@@ -346,7 +349,8 @@ class StatusNotifierTray:
 
     def _on_message(self, msg: Message) -> None:
         if (msg.message_type is not MessageType.SIGNAL or msg.member != "NameOwnerChanged"
-                or msg.interface != "org.freedesktop.DBus" or not msg.body or msg.body[0] != WATCHER_NAME):
+                or msg.interface != "org.freedesktop.DBus" or not msg.body
+                or msg.body[0] != SNI_WATCHER_NAME):
             return
         present = bool(msg.body[2])
         self.watcher_present = present

@@ -1,7 +1,7 @@
 """What the tray shows, as plain data: the menu, icon state and tooltip, built from the reader's state
 and free of any toolkit.
 
-``dbusmenu.py`` serves these entries over com.canonical.dbusmenu, ``tray_xembed.py`` turns them into
+``dbusmenu.py`` serves these entries over D-Bus (dbusmenu), ``tray_xembed.py`` turns them into
 a pystray menu; tests read them directly.
 """
 

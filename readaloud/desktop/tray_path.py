@@ -33,7 +33,7 @@ class TrayFacts:
     """What the choice depends on."""
 
     bus: bool  # a session bus is reachable
-    watcher: bool  # org.kde.StatusNotifierWatcher has an owner
+    watcher: bool  # the StatusNotifierWatcher has an owner
     xembed: bool  # an X11 system tray owns _NET_SYSTEM_TRAY_S<screen>
     pygobject: bool  # ``gi`` is importable
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from readaloud.config import Config, ConfigValidationError
-from readaloud.dbus.names import BUS_NAME
+from readaloud.core import State
+from readaloud.dbus.names import BUS_NAME, SNI_ITEM_NAME_PREFIX, SNI_WATCHER_NAME
 from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
-    WATCHER_NAME,
     AudioFacts,
     BusFacts,
     ServiceFacts,
@@ -265,16 +265,16 @@ def check_tray(probe: Probe) -> CheckResult:
     xembed = probe.xembed_tray() if session_kind(probe.environ) == "x11" else False
     if not bus.reachable and not xembed:
         return _warn("tray", "cannot check without a session bus")
-    facts = TrayFacts(bus=bus.reachable, watcher=WATCHER_NAME in bus.owned, xembed=xembed,
+    facts = TrayFacts(bus=bus.reachable, watcher=SNI_WATCHER_NAME in bus.owned, xembed=xembed,
                       pygobject=probe.module_available("gi"))
     choice = choose_tray_path(facts)
     if choice.path is TrayPath.SNI:
         registered = _daemon_item_registered(bus)
         if registered is False:
-            return _warn("tray", f"the running daemon has no item registered with {WATCHER_NAME}",
+            return _warn("tray", f"the running daemon has no item registered with {SNI_WATCHER_NAME}",
                          "restart the daemon (`systemctl --user restart readaloud`)")
         where = "registered with" if registered else "for"
-        return _ok("tray", f"StatusNotifierItem ({where} {WATCHER_NAME}): {choice.why}")
+        return _ok("tray", f"StatusNotifierItem ({where} {SNI_WATCHER_NAME}): {choice.why}")
     if choice.path is TrayPath.XEMBED_GTK:
         return _ok("tray", f"X11 system tray icon: {choice.why}")
     if choice.path is TrayPath.XEMBED_XORG:
@@ -286,9 +286,9 @@ def check_tray(probe: Probe) -> CheckResult:
 
 def _daemon_item_registered(bus: BusFacts) -> bool | None:
     """Whether the running daemon's item is among the watcher's; None when that cannot be told."""
-    if bus.daemon_pid is None or bus.tray_items is None or bus.daemon_state in (None, "loading"):
+    if bus.daemon_pid is None or bus.tray_items is None or bus.daemon_state in (None, State.LOADING):
         return None
-    mine = f"org.kde.StatusNotifierItem-{bus.daemon_pid}-"
+    mine = f"{SNI_ITEM_NAME_PREFIX}{bus.daemon_pid}-"
     return any(item.startswith(mine) for item in bus.tray_items)
 
 

@@ -22,13 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from readaloud.config import Config, load_config
-from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH, SNI_WATCHER_NAME, SNI_WATCHER_PATH
 from readaloud.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-WATCHER_NAME = "org.kde.StatusNotifierWatcher"
-WATCHER_PATH = "/StatusNotifierWatcher"
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 PORTAL_NAME = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"
@@ -145,9 +143,9 @@ async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, time
             answer = await call(*dbus, "GetConnectionUnixProcessID", "s", [BUS_NAME])
             pid = int(answer[0]) if answer else None
         items = None
-        if WATCHER_NAME in owned:
-            answer = await call(WATCHER_NAME, WATCHER_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
-                                [WATCHER_NAME, "RegisteredStatusNotifierItems"])  # fmt: skip
+        if SNI_WATCHER_NAME in owned:
+            answer = await call(SNI_WATCHER_NAME, SNI_WATCHER_PATH, "org.freedesktop.DBus.Properties", "Get",
+                                "ss", [SNI_WATCHER_NAME, "RegisteredStatusNotifierItems"])  # fmt: skip
             items = tuple(str(item) for item in answer[0].value) if answer else None
         return BusFacts(address, None, frozenset(owned), activatable, version, state, pid, items)
     finally:
@@ -279,7 +277,7 @@ class SystemProbe:
         wayland = (
             bool(self.environ.get("WAYLAND_DISPLAY")) or self.environ.get("XDG_SESSION_TYPE") == "wayland"
         )
-        names = (BUS_NAME, WATCHER_NAME, NOTIFICATIONS_NAME, PORTAL_NAME)
+        names = (BUS_NAME, SNI_WATCHER_NAME, NOTIFICATIONS_NAME, PORTAL_NAME)
         return asyncio.run(_gather_bus(address, names, wayland, self._bus_timeout))
 
     def bus(self) -> BusFacts:

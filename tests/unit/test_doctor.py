@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from readaloud.config import Config, parse_config_text
-from readaloud.dbus.names import BUS_NAME
+from readaloud.dbus.names import BUS_NAME, SNI_WATCHER_NAME
 from readaloud.doctor import checks as doctor
 from readaloud.doctor.checks import CheckResult, Status, report, run_checks, session_kind
 from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
-    WATCHER_NAME,
     AudioFacts,
     BusFacts,
     ServiceFacts,
@@ -36,7 +35,7 @@ WAYLAND = {
 }
 FULL_BUS = BusFacts(
     "unix:path=/run/user/1000/bus",
-    owned=frozenset({BUS_NAME, WATCHER_NAME, NOTIFICATIONS_NAME}),
+    owned=frozenset({BUS_NAME, SNI_WATCHER_NAME, NOTIFICATIONS_NAME}),
     shortcuts_portal_version=1,
     daemon_state="idle",
 )
@@ -302,12 +301,12 @@ def test_tray_host_missing_gives_a_desktop_specific_fix() -> None:
 
 def test_tray_says_which_icon_and_why() -> None:
     sni = doctor.check_tray(FakeProbe())
-    assert sni.status is Status.OK and sni.detail.startswith(f"StatusNotifierItem (for {WATCHER_NAME})")
+    assert sni.status is Status.OK and sni.detail.startswith(f"StatusNotifierItem (for {SNI_WATCHER_NAME})")
     assert "no PyGObject needed" in sni.detail
 
     registered = replace(FULL_BUS, daemon_pid=4242, tray_items=("org.kde.StatusNotifierItem-4242-1",))
     result = doctor.check_tray(FakeProbe(bus_facts=registered))
-    assert result.detail.startswith(f"StatusNotifierItem (registered with {WATCHER_NAME})")
+    assert result.detail.startswith(f"StatusNotifierItem (registered with {SNI_WATCHER_NAME})")
     lost = doctor.check_tray(FakeProbe(bus_facts=replace(registered, tray_items=("org.kde.Other-1-1",))))
     assert lost.status is Status.WARN and "restart the daemon" in lost.fix
 
