@@ -3,7 +3,7 @@
     python bench/gpu_torch.py
 
 Uses a randomly initialised Kokoro-82M (exact architecture, realistic phoneme durations; see
-tests/random_kmodel.py) because real PyTorch weights are not reachable from our machines: the
+tests/support/random_kmodel.py) because real PyTorch weights are not reachable from our machines: the
 compute, and so the speed, is the same as with the real weights.
 """
 
@@ -34,7 +34,7 @@ def main() -> int:
     import torch
 
     from readaloud.speech.torch_engine import TorchEngine
-    from tests.random_kmodel import save_random_weights
+    from tests.support.random_kmodel import save_random_weights
 
     weights = save_random_weights(Path(tempfile.mkdtemp()) / "random.pth")
     style = np.random.default_rng(0).standard_normal((1, 256)).astype(np.float32) * 0.15

@@ -5,7 +5,7 @@ For a short and a long three-sentence paragraph it compares the streaming ``Read
 naive path (synthesize the whole paragraph, then play it), in the same run, on the same model:
 
 * TTFA: request -> first non-silent sample in the recording;
-* the first clause's synthesis time (what TTFA cannot beat);
+* the first synthesis call's time (what TTFA cannot beat);
 * underruns and the longest silence inside the paragraph (vs the configured pause);
 * CPU of this process while speaking, and while idle afterwards;
 * pause / resume / stop latency: call -> first audio block that reflects it, in the process
@@ -30,11 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from readaloud.playback.player import Reader, State
+from readaloud.core import ReaderListener, State
+from readaloud.playback.player import Reader
 from readaloud.playback.sink import SoundDeviceSink
 from readaloud.speech.types import Sentence
-from tests import pulse
 from tests.fakes import Owner, TimedSynthesizer
+from tests.support import pulse
 
 VOICE = "af_heart"
 PAUSE = 0.25
@@ -108,10 +109,10 @@ def run_streaming(server: pulse.PulseServer, synth: TimedSynthesizer, text: str,
     first_started, first_ready, _ = synth.chunks[0]
     return {
         "ttfa": recording.time_of(first) - requested if first is not None else float("nan"),
-        "first_clause": first_ready - first_started,
-        "first_clause_audio": synth.chunks[0][2],
+        "first_call": first_ready - first_started,
+        "first_call_audio": synth.chunks[0][2],
         "gap": longest_gap(audio),
-        "underruns": reader.underruns,
+        "underruns": reader.underruns.count,
         "cpu": cpu / wall,
         "idle_cpu": idle_cpu,
         "synthesis": sum(ready - started for started, ready, _ in synth.chunks),
@@ -163,11 +164,11 @@ def run_controls(server: pulse.PulseServer, synth: TimedSynthesizer, rounds: int
     reader = Reader(synth, sink, voice=VOICE, speed=1.0, sentence_pause=PAUSE, post=owner.post)
     started: list[int] = []
 
-    class Listener:
+    class Listener(ReaderListener):
         def on_sentence_started(self, job: int, sentence: Sentence) -> None:
             started.append(sentence.index)
 
-    reader.add_listener(Listener())  # type: ignore[arg-type]
+    reader.add_listener(Listener())
     recording = server.record()
 
     def measure(name: str, command: Callable[[], None], loud: bool) -> None:
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         real = build_synthesizer(load_config())
         synth = TimedSynthesizer(real)
         for warm in real.sentences(SHORT + " " + LONG):  # load G2P, voice and model: a warm daemon
-            list(real.synthesize(warm, VOICE, 1.0, first_clause=True))
+            list(real.synthesize(warm, VOICE, 1.0))
         rows: list[Row] = []
         for name, text in (("short", SHORT), ("long", LONG)):
             streaming = [run_streaming(server, synth, text, args.block) for _ in range(args.rounds)]
@@ -231,13 +232,13 @@ def main(argv: list[str] | None = None) -> int:
             def median(key: str, runs: list[dict[str, float]] = streaming) -> float:
                 return float(np.median([run[key] for run in runs]))
 
-            ttfa, ttfa_naive, clause = median("ttfa"), median("ttfa", naive), median("first_clause")
+            ttfa, ttfa_naive, clause = median("ttfa"), median("ttfa", naive), median("first_call")
             rows.append(Row(f"{name} paragraph ({median('audio'):.1f} s of speech)", {
                 "TTFA streaming": fmt(ttfa),
                 "TTFA naive": fmt(ttfa_naive),
                 "streaming / naive": fmt(ttfa / ttfa_naive, "", 2),
-                "first clause synthesis": f"{fmt(clause)} for {fmt(median('first_clause_audio'))} of audio",
-                "TTFA / first clause": fmt(ttfa / clause, "", 2),
+                "first call's synthesis": f"{fmt(clause)} for {fmt(median('first_call_audio'))} of audio",
+                "TTFA / first call": fmt(ttfa / clause, "", 2),
                 "real-time factor": fmt(median("synthesis") / median("audio"), "", 2),
                 "underruns": str(int(max(run["underruns"] for run in streaming))),
                 "longest silence": f"{fmt(max(run['gap'] for run in streaming))} "

@@ -13,10 +13,12 @@ import random
 import time
 from collections.abc import Callable
 
-from readaloud.text import cleanup, markup, scripts, tidy, words
+from readaloud.text import cleanup, markup, scripts, tidy
+from readaloud.text.english import words
 from readaloud.text.lexicon import Lexicon
 from readaloud.text.mapped import MappedText
-from readaloud.text.normalize import NormalizeOptions, normalize
+from readaloud.text.normalize import normalize
+from readaloud.text.options import NormalizeOptions
 from readaloud.text.protect import Protector
 from readaloud.text.segment import split_sentences
 

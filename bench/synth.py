@@ -1,5 +1,6 @@
-"""Synthesis benchmark: load time, warm real-time factor by engine and text length, first-chunk
-latency (4-word clause vs 40-word sentence), peak RSS. Prints a Markdown table.
+"""Synthesis benchmark: load time, warm real-time factor by engine and text length, the time one
+call takes for the first four words of a sentence, and for the whole 40-word sentence, peak RSS.
+Prints a Markdown table.
 
     .venv/bin/python bench/synth.py [--engines onnx,torch] [--repeat 3]
 
@@ -52,7 +53,7 @@ def _measure(engine_name: str, repeat: int) -> dict[str, float | str]:
         weights = store.torch_weights(fetch=False)
         if weights is None:
             sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-            from tests.random_kmodel import save_random_weights
+            from tests.support.random_kmodel import save_random_weights
 
             weights = save_random_weights(Path(tempfile.mkdtemp()) / "random.pth")
             label = "torch (random weights)"
@@ -62,12 +63,13 @@ def _measure(engine_name: str, repeat: int) -> dict[str, float | str]:
     synthesizer = KokoroSynthesizer(engine, VoiceStore(store.voice))
     synthesizer.synthesize_text("Warm up.", "af_heart", 1.0)
 
-    def first_chunk_latency(text: str) -> float:
+    def first_call_latency(text: str, words: int) -> float:
         timings = []
         for _ in range(repeat):
             (sentence,) = synthesizer.sentences(text, "af_heart")
             begin = time.perf_counter()
-            next(iter(synthesizer.synthesize(sentence, "af_heart", 1.0, first_clause=True)))
+            phonemized = synthesizer.phonemize(sentence, "af_heart")
+            synthesizer.synthesize_words(phonemized, 0, min(words, len(phonemized.words)), "af_heart", 1.0)
             timings.append(time.perf_counter() - begin)
         return statistics.median(timings)
 
@@ -87,8 +89,8 @@ def _measure(engine_name: str, repeat: int) -> dict[str, float | str]:
     return {
         "engine": label,
         "load_s": load_seconds,
-        "first_chunk_clause_s": first_chunk_latency(CLAUSE),
-        "first_chunk_sentence_s": first_chunk_latency(SENTENCE),
+        "first_chunk_clause_s": first_call_latency(SENTENCE, 4),
+        "first_chunk_sentence_s": first_call_latency(SENTENCE, 1000),
         "rtf_clause": rtf_clause,
         "rtf_sentence": rtf_sentence,
         "rtf_paragraph": rtf_paragraph,
@@ -123,7 +125,7 @@ def main() -> int:
     cpu = platform.processor() or platform.machine()
     print(f"\nMachine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}\n")
     print(
-        "| engine | load | first chunk, 4-word clause | first chunk, 40-word sentence "
+        "| engine | load | one call, first 4 words | one call, 40-word sentence "
         "| RTF 4 words | RTF 40 words | RTF 120 words | peak RSS |"
     )
     print("|---|---|---|---|---|---|---|---|")

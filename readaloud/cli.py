@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import IO
 
 from readaloud import __version__
-from readaloud.errors import ReadaloudError
+from readaloud.environment import Environment
+from readaloud.errors import ExitStatus, ReadaloudError
 from readaloud.logging_setup import setup_logging
-
-
-@dataclass
-class Environment:
-    """What a command may touch: swap these in tests (httpie's pattern)."""
-
-    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-
-    @property
-    def stderr_is_tty(self) -> bool:
-        return hasattr(self.stderr, "isatty") and self.stderr.isatty()
-
 
 Handler = Callable[[argparse.Namespace, Environment], int]
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -33,15 +17,16 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     # Each command module owns its arguments and handler; imports stay light so control
     # commands start fast (no torch, no sounddevice at import time).
-    from readaloud.commands import control, desktop_cmd, doctor_cmd, service_cmd, setup_cmd, speech_commands
+    from readaloud.commands import bind_shortcut, control, doctor, say, service, setup, voices
 
     return [
-        speech_commands.register,
+        say.register,
+        voices.register,
         control.register,
-        setup_cmd.register,
-        desktop_cmd.register,
-        doctor_cmd.register,
-        service_cmd.register,
+        setup.register,
+        bind_shortcut.register,
+        doctor.register,
+        service.register,
     ]
 
 
@@ -75,4 +60,4 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         return error.exit_status
     except KeyboardInterrupt:
         print("readaloud: interrupted", file=env.stderr)
-        return 130
+        return ExitStatus.INTERRUPTED

@@ -20,8 +20,9 @@ from dbus_fast import Message, MessageFlag, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from readaloud import errors, paths
+from readaloud.core import State
 from readaloud.dbus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
-from readaloud.errors import ReadaloudError
+from readaloud.errors import DaemonNotRunningError, DaemonStartError, ReadaloudError
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,6 @@ PROPERTIES = "org.freedesktop.DBus.Properties"
 READY_TIMEOUT = 300.0  # a first start may fetch the model
 POLL_INTERVAL = 0.1
 SLOW_START_NOTE = 3.0  # seconds before saying that loading takes a while
-
-
-class DaemonNotRunningError(ReadaloudError):
-    """No process owns the daemon's bus name."""
-
-    dbus_name = "NotRunning"
-
-
-class DaemonStartError(ReadaloudError):
-    """An autospawned daemon exited or never became ready."""
-
-    dbus_name = "NotRunning"
 
 
 def _error_classes() -> dict[str, type[ReadaloudError]]:
@@ -217,7 +206,7 @@ class Client:
         while True:
             if await self.owner() is not None:
                 try:
-                    if await self.state() != "loading":
+                    if await self.state() != State.LOADING:
                         return
                 except DaemonNotRunningError:
                     pass

@@ -3,6 +3,10 @@
 The file is ``$XDG_CONFIG_HOME/readaloud/config.toml``; ``config/readaloud.toml`` in the repository
 documents every key with its default. A missing file means all defaults. Errors read
 ``section.key: message`` and unknown sections or keys come with a did-you-mean.
+
+Each key says whether a running daemon applies a new value on reload (``live``) or must restart;
+the sets of values a key accepts come from :mod:`readaloud.values`, :mod:`readaloud.text.options`
+and :mod:`readaloud.core` (speed), shared with everyone else who needs them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import logging
 import sys
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -21,7 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from readaloud import paths
-from readaloud.errors import ConfigError
+from readaloud.core import MAX_SPEED, MIN_SPEED
+from readaloud.errors import ConfigError, ConfigValidationError
+from readaloud.keys import EXAMPLE as KEY_EXAMPLE
+from readaloud.keys import clashes, combo_problem, not_a_combo
+from readaloud.text.options import CODE_BLOCK_MODES, EMOJI_MODES, URL_MODES
+from readaloud.values import (
+    ASSET_SOURCES,
+    ENGINES,
+    HOTKEY_ACTIONS,
+    PRECISIONS,
+    READ_WHILE_SPEAKING,
+    SELECTION_SOURCES,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,20 +45,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 log = logging.getLogger(__name__)
-
-
-class ConfigValidationError(ConfigError):
-    """The config file parsed but some values are wrong; ``errors`` holds every ``section.key: message``."""
-
-    def __init__(self, errors: Sequence[str], source: str = "config") -> None:
-        self.errors: tuple[str, ...] = tuple(errors)
-        self.source = source
-        if len(self.errors) == 1:
-            message = f"{source}: {self.errors[0]}"
-        else:
-            listed = "\n".join(f"  {error}" for error in self.errors)
-            message = f"{source} has {len(self.errors)} errors:\n{listed}"
-        super().__init__(message)
 
 
 class _Invalid(Exception):
@@ -177,80 +179,25 @@ class VoiceName(Validator):
         return value
 
 
-# pynput's Key names (keyboard._base.Key), plus <super> (readaloud.desktop.keys maps it to <cmd>);
-# matched case-insensitively like pynput's HotKey.parse.
-_PYNPUT_KEYS = frozenset(
-    [
-        "alt", "alt_l", "alt_r", "alt_gr", "backspace", "caps_lock", "cmd", "cmd_l", "cmd_r",
-        "ctrl", "ctrl_l", "ctrl_r", "delete", "down", "end", "enter", "esc", "home", "left",
-        "page_down", "page_up", "right", "shift", "shift_l", "shift_r", "space", "tab", "up",
-        "media_play_pause", "media_volume_mute", "media_volume_down", "media_volume_up",
-        "media_previous", "media_next", "insert", "menu", "num_lock", "pause", "print_screen",
-        "scroll_lock", "super",
-        *(f"f{n}" for n in range(1, 21)),
-    ]
-)  # fmt: skip
-_MODIFIER_KEYS = frozenset(
-    ["ctrl", "ctrl_l", "ctrl_r", "alt", "alt_l", "alt_r", "alt_gr", "shift", "shift_l", "shift_r",
-     "cmd", "cmd_l", "cmd_r", "super"]
-)  # fmt: skip
-
-
-def hotkey_problem(combo: str) -> str | None:
-    """Why ``combo`` is not a pynput key combination (``"<ctrl>+<alt>+r"``), or None when it is."""
-    parts: list[str] = []
-    start = 0
-    # Same splitting as pynput: a "+" right after a separator is the plus key itself.
-    for index, char in enumerate(combo):
-        if char == "+" and index != start:
-            parts.append(combo[start:index])
-            start = index + 1
-    if start == len(combo):
-        return "ends with '+'"
-    parts.append(combo[start:])
-    seen: set[str] = set()
-    for part in parts:
-        if len(part) == 1:
-            key = part.lower()
-        elif len(part) > 2 and part[0] == "<" and part[-1] == ">":
-            key = part[1:-1].lower()
-            if key not in _PYNPUT_KEYS and not key.isdigit():
-                close = difflib.get_close_matches(key, _PYNPUT_KEYS, n=1)
-                return f'unknown key "{part}"' + (f' (did you mean "<{close[0]}>"?)' if close else "")
-            key = f"<{key}>"
-        else:
-            return f'"{part}" is neither one character nor a <name> like <ctrl>'
-        if key in seen:
-            return f'"{part}" appears twice'
-        seen.add(key)
-    # What the hotkey backends can bind (readaloud.desktop.keys): modifiers plus exactly one key.
-    keys = [key for key in seen if key.strip("<>") not in _MODIFIER_KEYS]
-    if len(keys) != 1:
-        return "needs exactly one key besides the modifiers"
-    if len(keys[0]) == 1 and len(seen) == 1:
-        return f'would fire on every "{keys[0]}" typed; add a modifier like <ctrl>'
-    return None
-
-
 @dataclass(frozen=True)
 class Hotkey(Validator):
     """A pynput key combination, or "" for no hotkey."""
 
     def __call__(self, value: Any, base_dir: Path | None) -> str:
         if not isinstance(value, str):
-            raise _Invalid(f'must be a key combination string like "<ctrl>+<alt>+r", got {_describe(value)}')
+            raise _Invalid(f'must be a key combination string like "{KEY_EXAMPLE}", got {_describe(value)}')
         if value == "":
             return value
-        problem = hotkey_problem(value)
+        problem = combo_problem(value)
         if problem:
-            raise _Invalid(
-                f'{json.dumps(value)} is not a key combination: {problem}; use e.g. "<ctrl>+<alt>+r"'
-            )
+            raise _Invalid(not_a_combo(value, problem))
         return value
 
 
-def _setting(default: Any, validator: Validator) -> Any:
-    return field(default=default, metadata={"validator": validator})
+def _setting(default: Any, validator: Validator, *, live: bool) -> Any:
+    """A config key: its default, its validator, and whether a running daemon applies a new value
+    on reload (``live``) or needs a restart for it."""
+    return field(default=default, metadata={"validator": validator, "live": live})
 
 
 # --- the schema --------------------------------------------------------------------------------------
@@ -260,69 +207,67 @@ def _setting(default: Any, validator: Validator) -> Any:
 class SpeechConfig:
     """``[speech]``: which voice, how fast, and which engine and model files."""
 
-    voice: str = _setting("af_heart", VoiceName())
-    speed: float = _setting(1.0, Number(0.5, 2.0))
-    engine: str = _setting("auto", Choice(("auto", "onnx", "torch")))
-    model_path: str = _setting("", FilePath())
-    voices_dir: str = _setting("", FilePath())
-    precision: str = _setting("auto", Choice(("auto", "fp32", "fp16", "int8")))
-    threads: int = _setting(0, Integer(0, 1024))
-    asset_source: str = _setting("auto", Choice(("auto", "hf", "registry")))
+    voice: str = _setting("af_heart", VoiceName(), live=True)
+    speed: float = _setting(1.0, Number(MIN_SPEED, MAX_SPEED), live=True)
+    engine: str = _setting("auto", Choice(ENGINES), live=False)
+    model_path: str = _setting("", FilePath(), live=False)
+    voices_dir: str = _setting("", FilePath(), live=False)
+    precision: str = _setting("auto", Choice(("auto", *PRECISIONS)), live=False)
+    threads: int = _setting(0, Integer(0, 1024), live=False)
+    asset_source: str = _setting("auto", Choice(ASSET_SOURCES), live=False)
 
 
 @dataclass(frozen=True)
 class PlaybackConfig:
     """``[playback]``: output device and timing of the audio stream."""
 
-    device: str = _setting("", String())
-    sentence_pause: float = _setting(0.25, Number(0.0, 5.0, " s"))
-    lookahead: float = _setting(10.0, Number(1.0, 600.0, " s"))
-    preroll: float = _setting(0.05, Number(0.0, 2.0, " s"))
+    device: str = _setting("", String(), live=False)
+    sentence_pause: float = _setting(0.25, Number(0.0, 5.0, " s"), live=True)
+    lookahead: float = _setting(10.0, Number(1.0, 600.0, " s"), live=False)
+    preroll: float = _setting(0.05, Number(0.0, 2.0, " s"), live=False)
 
 
 @dataclass(frozen=True)
 class TextConfig:
     """``[text]``: how URLs, code and emoji are read, and the size limit of one request."""
 
-    urls: str = _setting("domain", Choice(("domain", "full", "skip")))
-    code_blocks: str = _setting("announce", Choice(("announce", "read", "skip")))
-    emoji: str = _setting("skip", Choice(("skip", "name")))
-    lexicon_file: str = _setting("", FilePath())
-    max_chars: int = _setting(2_000_000, Integer(1, 100_000_000))
+    urls: str = _setting("domain", Choice(URL_MODES), live=True)
+    code_blocks: str = _setting("announce", Choice(CODE_BLOCK_MODES), live=True)
+    emoji: str = _setting("skip", Choice(EMOJI_MODES), live=True)
+    lexicon_file: str = _setting("", FilePath(), live=True)
+    max_chars: int = _setting(2_000_000, Integer(1, 100_000_000), live=True)
 
 
 @dataclass(frozen=True)
 class HotkeysConfig:
     """``[hotkeys]``: global key combinations in pynput syntax ("" = none)."""
 
-    read_selection: str = _setting("<ctrl>+<alt>+r", Hotkey())
-    pause: str = _setting("", Hotkey())
-    stop: str = _setting("", Hotkey())
-    on_read_while_speaking: str = _setting("stop", Choice(("stop", "restart", "queue")))
+    read_selection: str = _setting(KEY_EXAMPLE, Hotkey(), live=False)
+    pause: str = _setting("", Hotkey(), live=False)
+    stop: str = _setting("", Hotkey(), live=False)
+    on_read_while_speaking: str = _setting("stop", Choice(READ_WHILE_SPEAKING), live=True)
 
 
 @dataclass(frozen=True)
 class SelectionConfig:
     """``[selection]``: where ``read-selection`` takes its text from."""
 
-    source: str = _setting(
-        "primary-then-clipboard", Choice(("primary", "clipboard", "primary-then-clipboard"))
-    )
-    copy_first: bool = _setting(False, Boolean())
+    source: str = _setting("primary-then-clipboard", Choice(SELECTION_SOURCES), live=True)
+    copy_first: bool = _setting(False, Boolean(), live=True)
 
 
 @dataclass(frozen=True)
 class TrayConfig:
     """``[tray]``: the status icon."""
 
-    enabled: bool = _setting(True, Boolean())
+    enabled: bool = _setting(True, Boolean(), live=False)
 
 
 @dataclass(frozen=True)
 class DaemonConfig:
-    """``[daemon]``: how the CLI reaches the resident process."""
+    """``[daemon]``: how the CLI reaches the resident process (each command reads it afresh)."""
 
-    autospawn: bool = _setting(True, Boolean())
+    autospawn: bool = _setting(True, Boolean(), live=True)
 
 
 def _no_pronunciations() -> Mapping[str, str]:
@@ -405,16 +350,9 @@ def _parse_pronunciations(table: Mapping[str, Any], errors: list[str]) -> Mappin
 
 
 def _check_hotkey_clashes(hotkeys: HotkeysConfig, errors: list[str]) -> None:
-    seen: dict[str, str] = {}
-    for key in ("read_selection", "pause", "stop"):
-        combo = getattr(hotkeys, key)
-        if not combo:
-            continue
-        normal = combo.lower()
-        if normal in seen:
-            errors.append(f"hotkeys.{key}: same keys as hotkeys.{seen[normal]} ({json.dumps(combo)})")
-        else:
-            seen[normal] = key
+    bindings = {name: getattr(hotkeys, name) for name in HOTKEY_ACTIONS}
+    for name, earlier in clashes(bindings, HOTKEY_ACTIONS):
+        errors.append(f"hotkeys.{name}: same keys as hotkeys.{earlier} ({json.dumps(bindings[name])})")
 
 
 def parse_config(data: Mapping[str, Any], base_dir: Path | None = None, source: str = "config") -> Config:
@@ -488,3 +426,15 @@ def diff_configs(old: Config, new: Config) -> list[str]:
     if dict(old.pronunciations) != dict(new.pronunciations):
         changed.append("pronunciations")
     return changed
+
+
+def is_live(key: str) -> bool:
+    """Whether a running daemon applies a changed ``section.key`` on reload (else: restart it).
+
+    ``pronunciations`` is live as a whole.
+    """
+    if key == "pronunciations":
+        return True
+    section, _, name = key.partition(".")
+    fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
+    return bool(fields[name].metadata["live"])

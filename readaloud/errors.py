@@ -1,17 +1,38 @@
-"""Errors a user sees: each message says what went wrong and how to fix it, in one line."""
+"""Every error readaloud raises, and the exit statuses of the command line.
+
+A :class:`ReadaloudError` reaches the user as ``readaloud: error: <message>`` (CLI) or as the D-Bus
+error ``<interface>.Error.<dbus_name>`` (daemon); its message says what went wrong and how to fix
+it, in one line. All of them live here, so the CLI's map from D-Bus error names back to classes
+(:func:`readaloud.client.error_from_reply`) sees every one. Where several classes share a
+``dbus_name``, the first one defined here is the one a client gets back.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit statuses of ``readaloud``: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl+C)."""
+
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl+C
 
 
 class ReadaloudError(Exception):
     """Base class for errors reported to the user as ``readaloud: error: <message>``."""
 
-    exit_status = 1
+    exit_status: ExitStatus = ExitStatus.FAILURE
     dbus_name = "Failed"
 
 
 class UsageError(ReadaloudError):
     """The command line or a request was malformed."""
 
-    exit_status = 2
+    exit_status = ExitStatus.USAGE
     dbus_name = "InvalidArgs"
 
 
@@ -19,6 +40,20 @@ class ConfigError(ReadaloudError):
     """The configuration file is invalid."""
 
     dbus_name = "Config"
+
+
+class ConfigValidationError(ConfigError):
+    """The config file parsed but some values are wrong; ``errors`` holds every ``section.key: message``."""
+
+    def __init__(self, errors: Sequence[str], source: str = "config") -> None:
+        self.errors: tuple[str, ...] = tuple(errors)
+        self.source = source
+        if len(self.errors) == 1:
+            message = f"{source}: {self.errors[0]}"
+        else:
+            listed = "\n".join(f"  {error}" for error in self.errors)
+            message = f"{source} has {len(self.errors)} errors:\n{listed}"
+        super().__init__(message)
 
 
 class ModelMissingError(ReadaloudError):
@@ -31,6 +66,10 @@ class AssetDownloadError(ReadaloudError):
     """A download failed (network, checksum, corrupt archive)."""
 
     dbus_name = "ModelMissing"
+
+
+class HubUnavailable(AssetDownloadError):
+    """Hugging Face cannot be reached (offline mode, DNS, refused, timed out): skip it quickly."""
 
 
 class UnknownVoiceError(ReadaloudError):
@@ -55,3 +94,50 @@ class EngineError(ReadaloudError):
     """The synthesis engine could not be loaded or failed."""
 
     dbus_name = "Engine"
+
+
+class NotReadyError(ReadaloudError):
+    """The daemon owns its name but is still loading the model."""
+
+    dbus_name = "Loading"
+
+
+class AlreadyRunningError(ReadaloudError):
+    """Another daemon owns the bus name."""
+
+    dbus_name = "AlreadyRunning"
+
+
+class DaemonNotRunningError(ReadaloudError):
+    """No process owns the daemon's bus name."""
+
+    dbus_name = "NotRunning"
+
+
+class DaemonStartError(ReadaloudError):
+    """An autospawned daemon exited or never became ready."""
+
+    dbus_name = "NotRunning"
+
+
+class SelectionError(ReadaloudError):
+    """The selection could not be read."""
+
+    dbus_name = "Selection"
+
+
+class NothingSelectedError(SelectionError):
+    """Neither the selection nor (where asked) the clipboard holds any text."""
+
+    dbus_name = "NothingSelected"
+
+
+class SelectionToolMissingError(SelectionError):
+    """No program to read the selection with is installed for this session type."""
+
+    dbus_name = "SelectionUnavailable"
+
+
+class PortalUnavailable(Exception):
+    """The desktop offers no GlobalShortcuts portal, or it refused the request (never shown as is:
+    the hotkey listener turns it into a one-time notice)."""

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from readaloud.dbus.names import BUS_NAME
 from readaloud.errors import ReadaloudError
 
 log = logging.getLogger(__name__)
 
 UNIT_NAME = "readaloud.service"
-BUS_NAME = "io.github.readaloud.ReadAloud"
 DBUS_SERVICE_NAME = f"{BUS_NAME}.service"
 AUTOSTART_NAME = "readaloud.desktop"
 PACKAGED_COMMAND = ("/usr/bin/readaloud",)

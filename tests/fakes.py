@@ -3,6 +3,7 @@
 They implement the same Protocols as the real ones so that the core can be tested without a model
 or a sound card: ``FakeSynthesizer`` speaks each sentence as a pure tone whose pitch tells which
 sentence (and voice) it is, and ``FakeSink`` is driven by the test, one audio block at a time.
+mypy checks this module: :func:`_conforms` fails the type check when a fake drifts from its Protocol.
 """
 
 from __future__ import annotations
@@ -18,50 +19,116 @@ from typing import Any
 
 import numpy as np
 
-from readaloud.speech.types import Sentence
+from readaloud.core import FinishReason, ReaderListener, State
+from readaloud.playback.sink import Sink
+from readaloud.speech.types import Break, PhonemeWord, Phonemized, Sentence, Synthesizer
 
 SAMPLE_RATE = 24_000
+
+
+class SimulatedClock:
+    """Time that passes only when the test says so, shared by a fake engine and a test's sink.
+
+    The engine "computes" by sleeping on it; the test plays audio block by block and advances it
+    by each block's length. So synthesis and playback race exactly as they would on a machine
+    where synthesis costs what the fake says, however fast or busy the real one is.
+    """
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._cond = threading.Condition()
+        self._targets: list[float] = []
+
+    def __call__(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float, cancelled: Callable[[], bool] = lambda: False) -> bool:
+        """Block until ``seconds`` of simulated time have passed; False if ``cancelled`` first."""
+        with self._cond:
+            target = self._now + seconds
+            self._targets.append(target)
+            self._cond.notify_all()
+            try:
+                while self._now < target - 1e-9:
+                    if cancelled():
+                        return False
+                    self._cond.wait(0.005)
+                return True
+            finally:
+                self._targets.remove(target)
+                self._cond.notify_all()
+
+    def sleepers_blocked(self) -> bool:
+        """True when someone sleeps and none of them is due yet: advancing is safe."""
+        with self._cond:
+            return bool(self._targets) and min(self._targets) > self._now + 1e-9
+
+    def advance(self, seconds: float) -> None:
+        with self._cond:
+            self._now += seconds
+            self._cond.notify_all()
 
 
 class FakeSynthesizer:
     """Deterministic tones instead of speech.
 
-    Every word lasts ``word_seconds / speed``. Sentence ``i`` read with voice ``v`` is a sine at
-    ``tone_frequency(i, v)``. With ``first_clause`` the first chunk holds the first two words and
-    the rest follows in a second chunk; otherwise a sentence is one chunk. ``delay`` seconds per
-    second of audio simulate synthesis time; ``gate`` (when set to an unset Event) holds every
-    chunk (from chunk number ``gate_from``) until the test sets it, unless ``cancel`` aborts it;
-    ``fail_on`` makes a sentence raise; ``padding`` surrounds every chunk with that much silence,
-    as Kokoro does.
+    Every word lasts ``word_seconds / speed`` and costs ``tokens_per_word`` tokens. Sentence ``i``
+    read with voice ``v`` is a sine at ``tone_frequency(i, v)``. Each call takes ``fixed_delay``
+    seconds plus ``delay`` seconds per second of audio, to simulate synthesis time (tests may
+    change both mid-job); ``gate`` (when set to an unset Event) holds every call (from call number
+    ``gate_from``) until the test sets it, unless ``cancel`` aborts it; ``fail_on`` makes a
+    sentence raise; ``padding`` surrounds every call's audio with that much silence, as Kokoro does.
+    With a ``clock``, the delays pass on that simulated clock instead of the real one, and
+    ``cost_of(call, audio_seconds)``, when given, says what each call costs instead.
     """
 
-    def __init__(self, *, word_seconds: float = 0.1, delay: float = 0.0, sample_rate: int = SAMPLE_RATE,
-                 fail_on: str | None = None, padding: float = 0.0) -> None:
+    def __init__(self, *, word_seconds: float = 0.1, delay: float = 0.0, fixed_delay: float = 0.0,
+                 tokens_per_word: int = 4, sample_rate: int = SAMPLE_RATE, fail_on: str | None = None,
+                 padding: float = 0.0, clock: SimulatedClock | None = None,
+                 cost_of: Callable[[int, float], float] | None = None) -> None:
         self.padding = padding
+        self.clock = clock
+        self.cost_of = cost_of
         self.sample_rate = sample_rate
         self.word_seconds = word_seconds
+        self.tokens_per_word = tokens_per_word
         self.delay = delay
+        self.fixed_delay = fixed_delay
         self.fail_on = fail_on
         self.gate: threading.Event | None = None
-        self.gate_from = 1  # the first chunk that waits for the gate (counting from 1)
-        self.calls: list[tuple[str, str, float, bool]] = []
+        self.gate_from = 1  # the first call that waits for the gate (counting from 1)
+        self.calls: list[tuple[str, str, float]] = []  # (words synthesized, voice, speed)
+        self.block_sentences = 1000
+        self.blocks_prepared = 0
         self.chunks_started = 0
         self.cancels = 0
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
-        """Abort the chunk being synthesized (optional ``Synthesizer`` capability)."""
+        """Abort the call in progress."""
         self.cancels += 1
         self._cancel.set()
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
-        result: list[Sentence] = []
+        return [sentence for block in self.prepare(text, voice) for sentence in block]
+
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        """Sentences in blocks of ``block_sentences``, as a long text is prepared."""
+        block: list[Sentence] = []
+        index = 0
         for match in re.finditer(r"[^.!?]*[^.!?\s][^.!?]*[.!?]*", text):
             spoken = match.group().strip()
             if spoken:
                 start = match.start() + (len(match.group()) - len(match.group().lstrip()))
-                result.append(Sentence(len(result), spoken, start, start + len(spoken)))
-        return result
+                block.append(Sentence(index, spoken, start, start + len(spoken)))
+                index += 1
+                if len(block) == self.block_sentences:
+                    self.blocks_prepared += 1
+                    yield block
+                    block = []
+        if block:
+            self.blocks_prepared += 1
+            yield block
 
     @staticmethod
     def tone_frequency(index: int, voice: str = "af_heart") -> float:
@@ -71,28 +138,47 @@ class FakeSynthesizer:
     def duration(self, sentence: Sentence, speed: float = 1.0) -> float:
         return len(sentence.text.split()) * self.word_seconds / speed
 
-    def synthesize(
-        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
-    ) -> Iterator[np.ndarray]:
-        self.calls.append((sentence.text, voice, speed, first_clause))
-        words = sentence.text.split()
-        pieces = [words[:2], words[2:]] if first_clause and len(words) > 2 else [words]
+    def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
+        def follows(word: str) -> Break:
+            if word[-1] in ".!?":
+                return Break.SENTENCE
+            return Break.CLAUSE if word[-1] in ",;:" else Break.WORD
+
+        return Phonemized(sentence, tuple(
+            PhonemeWord(word, self.tokens_per_word, follows(word)) for word in sentence.text.split()
+        ))
+
+    def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
+                         speed: float) -> np.ndarray:
+        sentence = words.sentence
+        self.calls.append((" ".join(word.phonemes for word in words.words[start:end]), voice, speed))
+        if self.fail_on is not None and self.fail_on in sentence.text:
+            raise RuntimeError("engine exploded")
+        frames = round((end - start) * self.word_seconds / speed * self.sample_rate)
+        self.chunks_started += 1
+        self._cancel.clear()
+        gated = self.gate is not None and self.chunks_started >= self.gate_from
+        while gated and self.gate is not None and not self.gate.wait(0.001):
+            if self._cancel.is_set():
+                raise RuntimeError("synthesis cancelled")
+        audio_seconds = frames / self.sample_rate
+        if self.cost_of is not None:
+            wait = self.cost_of(self.chunks_started, audio_seconds)
+        else:
+            wait = self.fixed_delay + self.delay * audio_seconds
+        if self.clock is not None:
+            if not self.clock.sleep(wait, self._cancel.is_set):
+                raise RuntimeError("synthesis cancelled")
+        elif wait:
+            time.sleep(wait)
+        t = np.arange(frames) / self.sample_rate
         frequency = self.tone_frequency(sentence.index, voice)
-        for piece in pieces:
-            if self.fail_on is not None and self.fail_on in sentence.text:
-                raise RuntimeError("engine exploded")
-            frames = round(len(piece) * self.word_seconds / speed * self.sample_rate)
-            self.chunks_started += 1
-            self._cancel.clear()
-            gated = self.gate is not None and self.chunks_started >= self.gate_from
-            while gated and self.gate is not None and not self.gate.wait(0.001):
-                if self._cancel.is_set():
-                    raise RuntimeError("synthesis cancelled")
-            if self.delay:
-                time.sleep(self.delay * frames / self.sample_rate)
-            t = np.arange(frames) / self.sample_rate
-            pad = np.zeros(round(self.padding * self.sample_rate), dtype=np.float32)
-            yield np.concatenate([pad, (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32), pad])
+        pad = np.zeros(round(self.padding * self.sample_rate), dtype=np.float32)
+        return np.concatenate([pad, (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32), pad])
+
+    def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:
+        words = self.phonemize(sentence, voice)
+        yield self.synthesize_words(words, 0, len(words.words), voice, speed)
 
 
 class FakeSink:
@@ -109,8 +195,15 @@ class FakeSink:
         self.starts = 0
         self.stops = 0
         self.calls = 0
+        self.error_handler: Callable[[str], None] | None = None
         self._callback: Callable[[np.ndarray], None] | None = None
         self._recorded: list[np.ndarray] = []
+
+    def check(self) -> None:
+        """The fake device always exists."""
+
+    def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
+        self.error_handler = handler
 
     def start(self, callback: Callable[[np.ndarray], None]) -> None:
         self._callback = callback
@@ -170,13 +263,13 @@ class ManualPost:
 
 
 @dataclass
-class EventLog:
+class EventLog(ReaderListener):
     """A ``ReaderListener`` that records every event as a tuple."""
 
     events: list[tuple[object, ...]] = field(default_factory=list)
 
-    def on_state_changed(self, state: object) -> None:
-        self.events.append(("state", str(getattr(state, "value", state))))
+    def on_state_changed(self, state: State) -> None:
+        self.events.append(("state", state.value))
 
     def on_sentence_started(self, job: int, sentence: Sentence) -> None:
         self.events.append(("started", job, sentence.index))
@@ -184,8 +277,8 @@ class EventLog:
     def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
         self.events.append(("finished", job, sentence.index))
 
-    def on_job_finished(self, job: int, reason: object) -> None:
-        self.events.append(("job", job, str(getattr(reason, "value", reason))))
+    def on_job_finished(self, job: int, reason: FinishReason) -> None:
+        self.events.append(("job", job, reason.value))
 
     def on_voice_changed(self, voice: str) -> None:
         self.events.append(("voice", voice))
@@ -305,7 +398,7 @@ class Owner:
 
 
 class TimedSynthesizer:
-    """Wraps a real synthesizer and notes when each chunk was ready (for gap and latency checks)."""
+    """Wraps a real synthesizer and notes when each call was made (for gap and latency checks)."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -314,20 +407,36 @@ class TimedSynthesizer:
 
     @property
     def real_time_factors(self) -> list[float]:
-        """Synthesis seconds per second of audio, chunk by chunk."""
+        """Synthesis seconds per second of audio, call by call."""
         return [(ready - started) / seconds for started, ready, seconds in self.chunks if seconds]
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
         return list(self.inner.sentences(text, voice))
 
-    def synthesize(
-        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
-    ) -> Iterator[np.ndarray]:
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        result: Iterator[list[Sentence]] = self.inner.prepare(text, voice)
+        return result
+
+    def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
+        result: Phonemized = self.inner.phonemize(sentence, voice)
+        return result
+
+    def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
+                         speed: float) -> np.ndarray:
         started = time.monotonic()
-        for chunk in self.inner.synthesize(sentence, voice, speed, first_clause=first_clause):
-            self.chunks.append((started, time.monotonic(), len(chunk) / self.sample_rate))
-            yield chunk
-            started = time.monotonic()
+        audio: np.ndarray = self.inner.synthesize_words(words, start, end, voice, speed)
+        self.chunks.append((started, time.monotonic(), len(audio) / self.sample_rate))
+        return audio
+
+    def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:
+        words = self.phonemize(sentence, voice)
+        yield self.synthesize_words(words, 0, len(words.words), voice, speed)
 
     def cancel(self) -> None:
         self.inner.cancel()
+
+
+def _conforms(synthesizer: FakeSynthesizer, timed: TimedSynthesizer, sink: FakeSink,
+              log: EventLog) -> tuple[Synthesizer, Synthesizer, Sink, ReaderListener]:
+    """Never called: mypy checks here that each fake still implements its Protocol."""
+    return synthesizer, timed, sink, log

@@ -13,11 +13,12 @@ import io
 import json
 from typing import IO, TYPE_CHECKING, Any
 
+from readaloud.core import MAX_SPEED, MIN_SPEED
 from readaloud.errors import UsageError
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
     from readaloud.client import Client
+    from readaloud.environment import Environment
 
 # command -> (D-Bus method, help)
 TRANSPORT = {
@@ -44,7 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     voice.set_defaults(handler=run_voice)
 
     speed = sub.add_parser("speed", help="show or change the speaking rate of the running daemon")
-    speed.add_argument("value", nargs="?", type=float, metavar="X", help="0.5 to 2.0 (1.0 is normal)")
+    speed.add_argument("value", nargs="?", type=float, metavar="X",
+                       help=f"{MIN_SPEED} to {MAX_SPEED} (1.0 is normal)")
     speed.set_defaults(handler=run_speed)
 
     selection = sub.add_parser(
@@ -82,6 +84,7 @@ def status_fields(properties: dict[str, Any]) -> dict[str, Any]:
         "speed": round(float(properties["Speed"]), 3),
         "job": job or None,
         "sentence": sentence if job and sentence >= 0 else None,
+        "underruns": int(properties.get("Underruns", 0)),
     }
 
 
@@ -90,6 +93,8 @@ def format_status(fields: dict[str, Any]) -> str:
     if fields["job"] is not None:
         where = f", sentence {fields['sentence'] + 1}" if fields["sentence"] is not None else ""
         lines.append(f"job:   {fields['job']}{where}")
+    if fields["underruns"]:
+        lines.append(f"under-runs: {fields['underruns']} (the audio ran dry inside sentences)")
     return "\n".join(lines)
 
 
@@ -118,7 +123,7 @@ def run_voice(args: argparse.Namespace, env: Environment) -> int:
 
 def run_speed(args: argparse.Namespace, env: Environment) -> int:
     if args.value is not None and args.value != args.value:  # NaN
-        raise UsageError("speed must be a number from 0.5 to 2.0")
+        raise UsageError(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED}")
 
     async def action(client: Client) -> int:
         if args.value is None:
@@ -156,7 +161,6 @@ def run_daemon(args: argparse.Namespace, env: Environment) -> int:
     from pathlib import Path
 
     from readaloud.daemon import run_daemon as serve
-    from readaloud.logging_setup import setup_logging
 
-    setup_logging(args.verbose, args.quiet, daemon=True)
-    return serve(Path(args.config) if args.config else None, env)
+    # Logging is set up already: cli.main saw the "daemon" command and chose the daemon's format.
+    return serve(Path(args.config) if args.config else None)

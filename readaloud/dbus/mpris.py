@@ -1,11 +1,12 @@
-"""MPRIS 2 (``org.mpris.MediaPlayer2.readaloud``) so media keys and desktop media widgets control reading.
+"""MPRIS 2 (``MPRIS_BUS_NAME``) so media keys and desktop media widgets control reading.
 
 Mapping: Play/Pause/PlayPause/Stop drive the Reader's transport, Next skips a sentence, Previous goes
-back, ``Rate`` is the speaking speed (0.5–2.0) and ``Metadata`` carries the current sentence as the
-track title.
+back, ``Rate`` is the speaking speed (``MIN_SPEED`` to ``MAX_SPEED``) and ``Metadata`` carries the
+current sentence as the track title.
 """
 
-import enum
+# No ``from __future__ import annotations``: dbus-fast reads the D-Bus signatures from live annotations.
+
 import logging
 from typing import TYPE_CHECKING
 
@@ -21,21 +22,31 @@ from dbus_fast.annotations import (
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
 
-from readaloud.dbus.names import MPRIS_PLAYER_INTERFACE, MPRIS_ROOT_INTERFACE
-from readaloud.dbus.service import DBusStrList, ReaderControl, guarded
+from readaloud.core import (
+    BUSY_STATES,
+    MAX_SPEED,
+    MIN_SPEED,
+    FinishReason,
+    ReaderControl,
+    ReaderListener,
+    State,
+)
+from readaloud.dbus.names import (
+    MPRIS_NO_TRACK,
+    MPRIS_PLAYER_INTERFACE,
+    MPRIS_ROOT_INTERFACE,
+    MPRIS_TRACK_PREFIX,
+)
+from readaloud.dbus.service import DBusStrList, guarded
 
 if TYPE_CHECKING:
     from readaloud.speech.types import Sentence
 
 log = logging.getLogger(__name__)
 
-MIN_RATE = 0.5
-MAX_RATE = 2.0
-NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
-TRACK_PREFIX = "/io/github/readaloud/ReadAloud/track"
 TITLE_LIMIT = 300  # characters of the sentence shown as the title
 
-_STATUS = {"speaking": "Playing", "paused": "Paused"}  # everything else is Stopped
+_STATUS = {State.SPEAKING.value: "Playing", State.PAUSED.value: "Paused"}  # everything else is Stopped
 
 
 def playback_status(state: str) -> str:
@@ -46,10 +57,10 @@ def playback_status(state: str) -> str:
 def track_metadata(job: int | None, sentence: "Sentence | None", voice: str) -> dict[str, Variant]:
     """Metadata for the sentence being read: trackid, title (the sentence) and artist (the voice)."""
     if job is None or sentence is None:
-        return {"mpris:trackid": Variant("o", NO_TRACK)}
+        return {"mpris:trackid": Variant("o", MPRIS_NO_TRACK)}
     title = sentence.text if len(sentence.text) <= TITLE_LIMIT else sentence.text[: TITLE_LIMIT - 1] + "…"
     return {
-        "mpris:trackid": Variant("o", f"{TRACK_PREFIX}/{job}_{sentence.index}"),
+        "mpris:trackid": Variant("o", f"{MPRIS_TRACK_PREFIX}/{job}_{sentence.index}"),
         "xesam:title": Variant("s", title),
         "xesam:artist": Variant("as", [f"readaloud ({voice})"]),
         "xesam:trackNumber": Variant("i", sentence.index + 1),
@@ -57,7 +68,7 @@ def track_metadata(job: int | None, sentence: "Sentence | None", voice: str) -> 
 
 
 class MprisRoot(ServiceInterface):
-    """``org.mpris.MediaPlayer2``: identity of the player; it cannot be raised or quit."""
+    """``MPRIS_ROOT_INTERFACE``: identity of the player; it cannot be raised or quit."""
 
     def __init__(self) -> None:
         super().__init__(MPRIS_ROOT_INTERFACE)
@@ -95,8 +106,8 @@ class MprisRoot(ServiceInterface):
         return []
 
 
-class MprisPlayer(ServiceInterface):
-    """``org.mpris.MediaPlayer2.Player`` over the Reader; inert (Stopped) while the model loads."""
+class MprisPlayer(ServiceInterface, ReaderListener):
+    """``MPRIS_PLAYER_INTERFACE`` over the Reader; inert (Stopped) while the model loads."""
 
     def __init__(self, *, voice: str, speed: float) -> None:
         super().__init__(MPRIS_PLAYER_INTERFACE)
@@ -113,7 +124,7 @@ class MprisPlayer(ServiceInterface):
 
     @property
     def state(self) -> str:
-        return "loading" if self._reader is None else str(self._reader.state.value)
+        return State.LOADING.value if self._reader is None else str(self._reader.state.value)
 
     @property
     def rate(self) -> float:
@@ -126,14 +137,14 @@ class MprisPlayer(ServiceInterface):
         return track_metadata(self._reader.current_job, self._reader.current_sentence, self._reader.voice)
 
     def _active(self) -> bool:
-        return self.state in ("speaking", "paused")
+        return self.state in BUSY_STATES
 
     def play(self) -> None:
-        if self._reader is not None and self.state == "paused":
+        if self._reader is not None and self.state == State.PAUSED:
             self._reader.resume()
 
     def pause(self) -> None:
-        if self._reader is not None and self.state == "speaking":
+        if self._reader is not None and self.state == State.SPEAKING:
             self._reader.pause()
 
     def play_pause(self) -> None:
@@ -158,7 +169,7 @@ class MprisPlayer(ServiceInterface):
             self.pause()
             return
         if self._reader is not None and rate == rate:  # NaN never equals itself: ignore it
-            self._reader.set_speed(min(MAX_RATE, max(MIN_RATE, rate)))
+            self._reader.set_speed(min(MAX_SPEED, max(MIN_SPEED, rate)))
 
     def _publish_state(self) -> None:
         active = self._active()
@@ -176,26 +187,17 @@ class MprisPlayer(ServiceInterface):
 
     # -- Reader listener -----------------------------------------------------------------------------
 
-    def on_state_changed(self, state: enum.Enum) -> None:
+    def on_state_changed(self, state: State) -> None:
         self._publish_state()
 
     def on_sentence_started(self, job: int, sentence: "Sentence") -> None:
         self.emit_properties_changed({"Metadata": self.metadata})
 
-    def on_sentence_finished(self, job: int, sentence: "Sentence") -> None:
-        pass
-
-    def on_job_finished(self, job: int, reason: enum.Enum) -> None:
+    def on_job_finished(self, job: int, reason: FinishReason) -> None:
         self.emit_properties_changed({"Metadata": self.metadata})
-
-    def on_voice_changed(self, voice: str) -> None:
-        pass
 
     def on_speed_changed(self, speed: float) -> None:
         self.emit_properties_changed({"Rate": float(speed)})
-
-    def on_error(self, message: str) -> None:
-        pass
 
     # -- D-Bus methods -------------------------------------------------------------------------------
 
@@ -251,11 +253,11 @@ class MprisPlayer(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def MinimumRate(self) -> DBusDouble:
-        return MIN_RATE
+        return MIN_SPEED
 
     @dbus_property(access=PropertyAccess.READ)
     def MaximumRate(self) -> DBusDouble:
-        return MAX_RATE
+        return MAX_SPEED
 
     @dbus_property(access=PropertyAccess.READ)
     def Metadata(self) -> DBusDict:

@@ -1,15 +1,16 @@
-"""The daemon's D-Bus interface ``io.github.readaloud.ReadAloud1``: a thin translation to Reader calls.
+"""The daemon's D-Bus interface (``readaloud.dbus.names.INTERFACE``): a thin translation to Reader calls.
 
 Logic lives in plain methods (``say``, ``set_speed``…) that the ``@dbus_method`` wrappers call, because
 a decorated method returns None when called from Python. Errors leave as
-``io.github.readaloud.ReadAloud1.Error.<ReadaloudError.dbus_name>`` with the error's readable message.
+``<INTERFACE>.Error.<ReadaloudError.dbus_name>`` with the error's readable message.
 """
 
-import enum
+# No ``from __future__ import annotations``: dbus-fast reads the D-Bus signatures from live annotations.
+
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from dbus_fast import DBusError, Variant
 from dbus_fast.annotations import (
@@ -23,8 +24,11 @@ from dbus_fast.annotations import (
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
-from readaloud.dbus.names import ERROR_PREFIX, INTERFACE, LOADING_ERROR
-from readaloud.errors import ReadaloudError, TextTooLongError, UsageError
+from readaloud.config import TextConfig
+from readaloud.core import MAX_SPEED, MIN_SPEED, FinishReason, ReaderControl, ReaderListener, State
+from readaloud.dbus.names import ERROR_PREFIX, INTERFACE
+from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError
+from readaloud.values import SELECTION_SOURCES
 
 if TYPE_CHECKING:
     from readaloud.speech.types import Sentence
@@ -32,48 +36,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_MAX_CHARS = 2_000_000
-SELECTION_SOURCES = ("", "primary", "clipboard", "primary-then-clipboard")
 SAY_OPTIONS = ("queue", "speed", "voice")
+# What ReadSelection(source) accepts: a configured source, or "" for [selection].source.
+READ_SELECTION_SOURCES = ("", *SELECTION_SOURCES)
 
 DBusStrList = Annotated[list[str], DBusSignature("as")]
+Transport = Literal["pause", "resume", "toggle", "stop", "skip", "back"]
 
-
-class NotReadyError(ReadaloudError):
-    """The daemon owns its name but is still loading the model."""
-
-    dbus_name = LOADING_ERROR
-
-
-class ReaderControl(Protocol):
-    """What the service needs of the core ``Reader`` (readaloud.playback.player)."""
-
-    @property
-    def state(self) -> enum.Enum: ...
-    @property
-    def voice(self) -> str: ...
-    @property
-    def speed(self) -> float: ...
-    @property
-    def current_job(self) -> int | None: ...
-    @property
-    def current_sentence(self) -> "Sentence | None": ...
-
-    def add_listener(self, listener: Any) -> None: ...
-    def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
-            queue: bool = False) -> int: ...
-    def pause(self) -> None: ...
-    def resume(self) -> None: ...
-    def toggle(self) -> None: ...
-    def stop(self) -> None: ...
-    def skip(self) -> None: ...
-    def back(self) -> None: ...
-    def set_voice(self, name: str) -> None: ...
-    def set_speed(self, speed: float) -> None: ...
-
-
-ReadSelectionHandler = Callable[[str], Awaitable[None]]
-ReloadHandler = Callable[[], None]
+ReadSelectionHandler = Callable[[str], Awaitable[object]]
+ReloadHandler = Callable[[], object]
 
 
 def to_dbus_error(error: ReadaloudError) -> DBusError:
@@ -103,9 +74,9 @@ def guarded(member: str, call: Callable[[], T]) -> T:
 
 
 def check_speed(value: float) -> float:
-    """Reject NaN and infinities here; the Reader checks the 0.5–2.0 range."""
+    """Reject NaN and infinities here; the Reader checks the range."""
     if not math.isfinite(value):
-        raise UsageError(f"speed must be a number between 0.5 and 2.0, not {value}")
+        raise UsageError(f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, not {value}")
     return value
 
 
@@ -127,8 +98,8 @@ def parse_say_options(options: dict[str, Variant]) -> dict[str, Any]:
     return parsed
 
 
-class ReadAloudService(ServiceInterface):
-    """``io.github.readaloud.ReadAloud1``: commands in, Reader events out as signals.
+class ReadAloudService(ServiceInterface, ReaderListener):
+    """The daemon's interface (``INTERFACE``): commands in, Reader events out as signals.
 
     Before :meth:`attach` the daemon is loading: ``State`` is ``loading``, transport commands do
     nothing and commands that need the model fail with ``Error.Loading``.
@@ -140,7 +111,7 @@ class ReadAloudService(ServiceInterface):
         voice: str,
         speed: float,
         voices: Sequence[str],
-        max_chars: int = DEFAULT_MAX_CHARS,
+        max_chars: int = TextConfig().max_chars,
         read_selection: ReadSelectionHandler | None = None,
         reload: ReloadHandler | None = None,
     ) -> None:
@@ -171,7 +142,7 @@ class ReadAloudService(ServiceInterface):
 
     @property
     def state(self) -> str:
-        return "loading" if self._reader is None else str(self._reader.state.value)
+        return State.LOADING.value if self._reader is None else str(self._reader.state.value)
 
     @property
     def voice(self) -> str:
@@ -191,6 +162,10 @@ class ReadAloudService(ServiceInterface):
         sentence = None if self._reader is None else self._reader.current_sentence
         return -1 if sentence is None else sentence.index
 
+    @property
+    def underruns(self) -> int:
+        return 0 if self._reader is None else self._reader.underruns.count
+
     def say(self, text: str, options: dict[str, Variant]) -> int:
         parsed = parse_say_options(options)
         if len(text) > self.max_chars:
@@ -203,20 +178,25 @@ class ReadAloudService(ServiceInterface):
         return job
 
     async def read_selection(self, source: str) -> None:
-        if source not in SELECTION_SOURCES:
+        if source not in READ_SELECTION_SOURCES:
             raise UsageError(
-                f"unknown selection source {source!r}; use one of: primary, clipboard, "
-                "primary-then-clipboard (or empty for the configured one)"
+                f"unknown selection source {source!r}; use one of: {', '.join(SELECTION_SOURCES)} "
+                "(or empty for the configured one)"
             )
         self._ready_reader()
         if self._read_selection is None:
             raise ReadaloudError("reading the selection is not available in this daemon")
         await self._read_selection(source)
 
-    def transport(self, command: str) -> None:
-        if self._reader is None:
+    def transport(self, command: Transport) -> None:
+        reader = self._reader
+        if reader is None:
             return  # nothing can be playing while the model loads
-        getattr(self._reader, command)()
+        commands: dict[Transport, Callable[[], None]] = {
+            "pause": reader.pause, "resume": reader.resume, "toggle": reader.toggle,
+            "stop": reader.stop, "skip": reader.skip, "back": reader.back,
+        }
+        commands[command]()
 
     def set_voice(self, name: str) -> None:
         self._ready_reader().set_voice(name)
@@ -231,7 +211,7 @@ class ReadAloudService(ServiceInterface):
 
     # -- Reader listener (called on the loop thread) ---------------------------------------------
 
-    def on_state_changed(self, state: enum.Enum) -> None:
+    def on_state_changed(self, state: State) -> None:
         value = str(state.value)
         self.StateChanged(value)
         self.emit_properties_changed(
@@ -242,20 +222,15 @@ class ReadAloudService(ServiceInterface):
         self.SentenceStarted(job, sentence.index, sentence.text)
         self.emit_properties_changed({"CurrentJob": job, "CurrentSentence": sentence.index})
 
-    def on_sentence_finished(self, job: int, sentence: "Sentence") -> None:
-        pass
-
-    def on_job_finished(self, job: int, reason: enum.Enum) -> None:
+    def on_job_finished(self, job: int, reason: FinishReason) -> None:
         self.JobFinished(job, str(reason.value))
+        self.emit_properties_changed({"Underruns": self.underruns})
 
     def on_voice_changed(self, voice: str) -> None:
         self.emit_properties_changed({"Voice": voice})
 
     def on_speed_changed(self, speed: float) -> None:
         self.emit_properties_changed({"Speed": float(speed)})
-
-    def on_error(self, message: str) -> None:
-        pass  # the daemon's own listener logs it
 
     # -- D-Bus methods -----------------------------------------------------------------------------
 
@@ -339,6 +314,10 @@ class ReadAloudService(ServiceInterface):
     @dbus_property(access=PropertyAccess.READ)
     def CurrentSentence(self) -> DBusInt32:
         return self.current_sentence
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Underruns(self) -> DBusUInt32:
+        return self.underruns
 
     # -- signals -----------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readaloud import paths
-from readaloud.speech.engine import MAX_SPEED, MIN_SPEED
+from readaloud.core import MAX_SPEED, MIN_SPEED
 from readaloud.speech.voices import VOICES
 
 log = logging.getLogger(__name__)

@@ -1,28 +1,10 @@
 """The desktop edge of the daemon: global hotkeys, tray icon and notifications, in one object.
 
-The daemon builds a :class:`DesktopFrontend` with its actions and its loop's ``post``, adds it as a
-reader listener, and starts/stops it. Every user action (hotkey, menu click, portal signal)
-arrives on some other thread and is handed to the daemon loop with ``post``; listener events come
-in on the daemon loop and only redraw the tray.
-
-Wiring, in ``Daemon._start_frontends`` (on the loop thread, once the Reader exists)::
-
-    settings = DesktopSettings.from_config(self.config)
-    actions = DesktopActions(
-        read_selection=self.start_read_selection, toggle_pause=reader.toggle, stop=reader.stop,
-        skip=reader.skip, back=reader.back, set_voice=reader.set_voice, set_speed=reader.set_speed,
-        quit=self.request_stop,
-    )
-    desktop = DesktopFrontend(actions, loop.call_soon_threadsafe, settings,
-                              voice=reader.voice, speed=reader.speed, state=reader.state)
-    reader.add_listener(desktop)
-    desktop.start()
-    self.notify_error = desktop.notify_error
-    self._frontends.append(desktop)
-
-and where the Reader is built, start from the remembered tray choice::
-
-    voice, speed = choices.load_choices().resolve(config.speech.voice, config.speech.speed)
+The daemon (``readaloud.daemon``, once the model is loaded) builds a :class:`DesktopFrontend` with
+:class:`DesktopActions` and its loop's ``post``, adds it as a reader listener, starts it, and stops
+it at shutdown. Every user action (hotkey, menu click, portal signal) arrives on some other thread
+and is handed to the daemon loop with ``post``; listener events come in on the daemon loop and only
+redraw the tray. Errors the user must see go out through :meth:`DesktopFrontend.notify_error`.
 """
 
 from __future__ import annotations
@@ -36,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from readaloud import paths
+from readaloud.config import Config, HotkeysConfig, SelectionConfig, SpeechConfig, TrayConfig
+from readaloud.core import Post, ReaderListener, State
 from readaloud.desktop import choices
 from readaloud.desktop.busthread import BusThread
 from readaloud.desktop.hotkey import BIND_HINT, HotkeyListener
@@ -43,14 +27,12 @@ from readaloud.desktop.notify import NoticeKind, Notifier
 from readaloud.desktop.tray import TrayIcon
 from readaloud.desktop.tray_menu import TrayCommands, TrayView
 from readaloud.errors import ReadaloudError
+from readaloud.values import HOTKEY_ACTIONS
 
 if TYPE_CHECKING:
-    from readaloud.config import Config
     from readaloud.speech.types import Sentence
 
 log = logging.getLogger(__name__)
-
-Post = Callable[[Callable[[], None]], None]
 
 
 def open_config_file() -> None:
@@ -86,17 +68,18 @@ class DesktopActions:
 class DesktopSettings:
     """The config values the desktop edge uses (see :meth:`from_config`)."""
 
-    hotkeys: Mapping[str, str] = field(default_factory=lambda: {"read_selection": "<ctrl>+<alt>+r"})
-    selection_source: str = "primary-then-clipboard"
-    tray: bool = True
-    config_voice: str = "af_heart"
-    config_speed: float = 1.0
+    hotkeys: Mapping[str, str] = field(
+        default_factory=lambda: {"read_selection": HotkeysConfig().read_selection})
+    selection_source: str = SelectionConfig().source
+    tray: bool = TrayConfig().enabled
+    config_voice: str = SpeechConfig().voice
+    config_speed: float = SpeechConfig().speed
 
     @classmethod
     def from_config(cls, config: Config) -> DesktopSettings:
         hotkeys = config.hotkeys
         return cls(
-            hotkeys={"read_selection": hotkeys.read_selection, "pause": hotkeys.pause, "stop": hotkeys.stop},
+            hotkeys={name: getattr(hotkeys, name) for name in HOTKEY_ACTIONS},
             selection_source=config.selection.source,
             tray=config.tray.enabled,
             config_voice=config.speech.voice,
@@ -104,7 +87,7 @@ class DesktopSettings:
         )
 
 
-class DesktopFrontend:
+class DesktopFrontend(ReaderListener):
     """Hotkeys, tray and notifications for a running daemon; also a ReaderListener."""
 
     def __init__(
@@ -115,14 +98,14 @@ class DesktopFrontend:
         *,
         voice: str,
         speed: float,
-        state: str = "idle",
+        state: State = State.IDLE,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self._actions = actions
         self._post = post
         self._settings = settings or DesktopSettings()
         self._environ = environ
-        self._view = TrayView(state=str(getattr(state, "value", state)), voice=voice, speed=speed)
+        self._view = TrayView(state=state.value, voice=voice, speed=speed)
         self._view_lock = threading.Lock()
         self._bus = BusThread()
         self.notifier = Notifier(self._bus.submit, self._bus.bus)
@@ -135,7 +118,7 @@ class DesktopFrontend:
         """Start what this desktop offers; missing pieces are logged once, never raised."""
         self._bus.start()
         if self._settings.tray:
-            self.tray = TrayIcon(self.tray_commands(), self.view)
+            self.tray = TrayIcon(self.tray_commands(), self.view, bus_thread=self._bus, environ=self._environ)
             self.tray.start()
         self.hotkeys = HotkeyListener(
             self._settings.hotkeys,
@@ -169,20 +152,17 @@ class DesktopFrontend:
 
     # -- ReaderListener (daemon loop thread) -------------------------------------------------
 
-    def on_state_changed(self, state: str) -> None:
-        value = str(getattr(state, "value", state))
+    def on_state_changed(self, state: State) -> None:
         # A new job clears an earlier error; going idle after an error keeps it visible.
-        clear = value in ("loading", "speaking")
-        self._update(state=value, **({"error": None} if clear else {}))
+        changes: dict[str, Any] = {"state": state.value}
+        if state in (State.LOADING, State.SPEAKING):
+            changes["error"] = None
+        if state is State.IDLE:
+            changes["sentence"] = None
+        self._update(**changes)
 
     def on_sentence_started(self, job: int, sentence: Sentence) -> None:
-        pass
-
-    def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
-        pass
-
-    def on_job_finished(self, job: int, reason: str) -> None:
-        pass
+        self._update(sentence=sentence.text)  # the tooltip shows it; never logged
 
     def on_voice_changed(self, voice: str) -> None:
         self._update(voice=voice)

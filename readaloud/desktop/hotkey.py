@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from readaloud.desktop.busthread import BusThread
-from readaloud.desktop.keys import KeyCombo, parse_combo
-from readaloud.desktop.portal import PortalShortcuts, PortalUnavailable, Shortcut, describe
-from readaloud.errors import ConfigError
+from readaloud.desktop.portal import PortalShortcuts, Shortcut, describe
+from readaloud.errors import ConfigError, PortalUnavailable
+from readaloud.keys import KeyCombo, clashes, parse_combo
+from readaloud.values import HOTKEY_ACTIONS
 
 log = logging.getLogger(__name__)
 
-HOTKEY_NAMES = ("read_selection", "pause", "stop")
 _PORTAL_IDS = {"read_selection": "read-selection", "pause": "pause", "stop": "stop"}
 _DESCRIPTIONS = {
     "read_selection": "Read the selected text aloud",
@@ -47,15 +47,12 @@ def session_type(environ: Mapping[str, str] | None = None) -> str:
 def parse_bindings(bindings: Mapping[str, str]) -> dict[str, KeyCombo]:
     """The non-empty ``[hotkeys]`` entries as combos; raises ConfigError naming the key."""
     combos: dict[str, KeyCombo] = {}
-    for name in HOTKEY_NAMES:
+    for name in HOTKEY_ACTIONS:
         text = bindings.get(name, "")
         if text:
             combos[name] = parse_combo(text, where=f"hotkeys.{name}")
-    seen: dict[KeyCombo, str] = {}
-    for name, combo in combos.items():
-        if combo in seen:
-            raise ConfigError(f"hotkeys.{name}: {combo.pynput()} is already used by hotkeys.{seen[combo]}")
-        seen[combo] = name
+    for name, earlier in clashes(bindings, HOTKEY_ACTIONS):
+        raise ConfigError(f"hotkeys.{name}: {combos[name].pynput()} is already used by hotkeys.{earlier}")
     return combos
 
 

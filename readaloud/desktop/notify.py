@@ -19,6 +19,7 @@ from readaloud.errors import (
     AssetDownloadError,
     AudioDeviceError,
     ModelMissingError,
+    NothingSelectedError,
     ReadaloudError,
 )
 
@@ -64,8 +65,6 @@ _STYLES: dict[NoticeKind, _Style] = {
 
 def kind_for_error(error: BaseException) -> NoticeKind:
     """The notification kind for an exception the daemon caught."""
-    from readaloud.desktop.selection import NothingSelectedError
-
     if isinstance(error, NothingSelectedError):
         return NoticeKind.NOTHING_SELECTED
     if isinstance(error, AudioDeviceError):

@@ -16,6 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from readaloud.dbus.names import APP_ID
+from readaloud.errors import PortalUnavailable
+
 if TYPE_CHECKING:
     from dbus_fast import Message
     from dbus_fast.aio import MessageBus
@@ -27,12 +30,7 @@ PORTAL_PATH = "/org/freedesktop/portal/desktop"
 SHORTCUTS_IFACE = "org.freedesktop.portal.GlobalShortcuts"
 REQUEST_IFACE = "org.freedesktop.portal.Request"
 REGISTRY_IFACE = "org.freedesktop.host.portal.Registry"
-APP_ID = "io.github.readaloud.ReadAloud"
 RESPONSE_TIMEOUT = 120.0  # BindShortcuts may wait for the user to answer a dialog
-
-
-class PortalUnavailable(Exception):
-    """The desktop offers no GlobalShortcuts portal, or it refused the request."""
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,13 @@ Commands never wait for synthesis. Every restart (stop, a new job, a voice chang
 further than the ring remembers) bumps an *epoch*: audio written under an older epoch is skipped
 by the callback, and the synthesis thread drops whatever it produced for an old epoch.
 
-A synthesizer may offer ``cancel()``: it is then called from the owning thread when the sentence
-being synthesized is no longer wanted (stop, skip, a new job). It must return at once and make the
-``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``);
-otherwise the chunk in flight is finished and then dropped.
+The synthesizer's ``cancel()`` is called from the owning thread when the sentence being
+synthesized is no longer wanted (stop, skip, a new job). It returns at once and either makes the
+``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``) or
+does nothing (the chunk in flight is then finished and dropped).
+
+The states, events and listener base class the reader shares with the edges are in
+:mod:`readaloud.core`.
 """
 
 from __future__ import annotations
@@ -26,19 +29,22 @@ import enum
 import functools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Literal
 
 import numpy as np
 
+from readaloud.core import FinishReason, Post, ReaderEvent, ReaderListener, State, Underruns, check_speed
 from readaloud.errors import UsageError
+from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
-from readaloud.playback.trim import trim_silence
-from readaloud.speech.engine import check_speed
-from readaloud.speech.types import Sentence, Synthesizer
+from readaloud.speech.schedule import Planner, SynthesisCost, plan_chunks
+from readaloud.speech.trim import trim_cut
+from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
 log = logging.getLogger(__name__)
@@ -47,51 +53,33 @@ log = logging.getLogger(__name__)
 HISTORY_SECONDS = 30.0
 # "back" within this long after a sentence starts goes to the previous sentence.
 BACK_TO_PREVIOUS_SECONDS = 1.0
-# Below this much queued audio the next sentence starts with a short clause, to avoid a gap.
-STARVING_SECONDS = 2.0
+# Synthesized sentences kept in memory, so that hearing one again costs nothing.
+CACHE_SECONDS = 300.0
+# How much dearer a second of waiting is before a request's first sound than between sentences.
+FIRST_SOUND_WAIT_WEIGHT = 2.0
 # A cursor index beyond any job's end: the synthesis thread moves on to the next job.
-_PAST_END = 1 << 62
+_PAST_END = 1 << 31
+# The synthesis thread prepares the next block of a long text when this few sentences are left.
+PREPARE_AHEAD = 3
 
-Post = Callable[[Callable[[], None]], None]
-
-
-class State(str, enum.Enum):
-    """What the reader is doing."""
-
-    LOADING = "loading"
-    IDLE = "idle"
-    SPEAKING = "speaking"
-    PAUSED = "paused"
-
-
-class FinishReason(str, enum.Enum):
-    """Why a job ended."""
-
-    DONE = "done"
-    STOPPED = "stopped"
-    REPLACED = "replaced"
-    ERROR = "error"
-
-
-class ReaderListener(Protocol):
-    """Receives the reader's events, always on the owning thread."""
-
-    def on_state_changed(self, state: State) -> None: ...
-    def on_sentence_started(self, job: int, sentence: Sentence) -> None: ...
-    def on_sentence_finished(self, job: int, sentence: Sentence) -> None: ...
-    def on_job_finished(self, job: int, reason: FinishReason) -> None: ...
-    def on_voice_changed(self, voice: str) -> None: ...
-    def on_speed_changed(self, speed: float) -> None: ...
-    def on_error(self, message: str) -> None: ...
+# What the audio callback reports to the owning thread as it passes the ring's markers.
+Passed = Literal["started", "finished", "job_end", "job_failed", "back_failed"]
+# What the owning thread asks of the audio callback.
+PlayheadRequest = tuple[Literal["accept"], int, int] | tuple[Literal["skip"]] | tuple[Literal["back"]]
 
 
 @dataclass(eq=False)
 class _Job:
     id: int
-    sentences: list[Sentence]
+    sentences: list[Sentence]  # grows as ``source`` is prepared
     voice: str
     speed: float
-    base_seq: int
+    source: Iterator[list[Sentence]] | None  # the rest of the text, a block at a time; None: done
+
+    @property
+    def base_seq(self) -> int:
+        """``seq`` of the job's first sentence: jobs' sentences order after earlier jobs' ones."""
+        return self.id << 32
 
 
 @dataclass(frozen=True)
@@ -107,6 +95,8 @@ class _Tag:
 class _Kind(enum.Enum):
     PREROLL = "preroll"  # silence that wakes the sink, before a job's first sentence
     START = "start"
+    HOLD = "hold"  # a clause ends here and the rest waits until it can flow: silence is deliberate
+    RESUME = "resume"  # the rest of a sentence after a hold
     END = "end"
     JOB_END = "job_end"
     JOB_FAILED = "job_failed"  # synthesis failed here: the job ends with an error
@@ -122,26 +112,30 @@ class _Playhead:
     """The audio callback: copies playable audio out of the ring; never blocks, never logs.
 
     The owning thread talks to it only through ``paused`` and ``request`` (both lock-free); it
-    reports passed markers through ``report(kind, tag)``.
+    reports passed markers through ``report(kind, tag, underruns, starved_frames)``, with its
+    running counts of under-runs (audio that ran dry inside a sentence) at that moment.
     """
 
     def __init__(self, ring: RingBuffer[_Boundary], sample_rate: int,
-                 report: Callable[[str, _Tag], None]) -> None:
+                 report: Callable[[Passed, _Tag, int, int], None]) -> None:
         self._ring = ring
         self._report = report
         self._back_frames = int(BACK_TO_PREVIOUS_SECONDS * sample_rate)
-        self._requests: deque[tuple[Any, ...]] = deque()
+        self._requests: deque[PlayheadRequest] = deque()
         self.paused = False
         # Assigned only by the audio thread; the synthesis thread reads ``skip_through``.
         self.accept_epoch = 0
         self.grace_seq = -1
         self.skip_through = -1
         self.underruns = 0
+        self.starved_frames = 0
+        self._starved = False
         self.frames_played = 0
         self._tag: _Tag | None = None
         self._in_sentence = False
+        self._holding = False
 
-    def request(self, *command: Any) -> None:
+    def request(self, command: PlayheadRequest) -> None:
         self._requests.append(command)
 
     def _playable(self, tag: _Tag | None) -> bool:
@@ -171,10 +165,15 @@ class _Playhead:
                 filled += count
             elif ring.skip(ring.capacity) == 0:
                 break
+        if filled:
+            self._starved = False
         if filled < frames:
             out[filled:].fill(0.0)
-            if self._in_sentence and self._playable(self._tag):
-                self.underruns += 1
+            if self._in_sentence and not self._holding and self._playable(self._tag):
+                if not self._starved:
+                    self._starved = True
+                    self.underruns += 1
+                self.starved_frames += frames - filled
         self.frames_played += filled
 
     def _pass(self, boundary: _Boundary) -> None:
@@ -182,25 +181,30 @@ class _Playhead:
         kind = boundary.kind
         if kind is _Kind.START or kind is _Kind.PREROLL:
             self._tag = tag
+            self._holding = False
             self._in_sentence = kind is _Kind.START
             if self._in_sentence and self._playable(tag):
-                self._report("started", tag)
+                self._tell("started", tag)
+        elif kind is _Kind.HOLD or kind is _Kind.RESUME:
+            self._holding = kind is _Kind.HOLD and tag == self._tag
         elif kind is _Kind.END:
             if tag == self._tag and self._in_sentence and self._playable(tag):
-                self._report("finished", tag)
+                self._tell("finished", tag)
             self._in_sentence = False
         elif tag.epoch == self.accept_epoch:
-            self._report("job_end" if kind is _Kind.JOB_END else "job_failed", tag)
+            self._tell("job_end" if kind is _Kind.JOB_END else "job_failed", tag)
 
-    def _handle(self, command: tuple[Any, ...]) -> None:
-        name = command[0]
-        if name == "accept":
+    def _tell(self, kind: Passed, tag: _Tag) -> None:
+        self._report(kind, tag, self.underruns, self.starved_frames)
+
+    def _handle(self, command: PlayheadRequest) -> None:
+        if command[0] == "accept":
             self.accept_epoch, self.grace_seq = command[1], command[2]
             self.skip_through = -1
-        elif name == "skip":
+        elif command[0] == "skip":
             if self._tag is not None:
                 self.skip_through = max(self.skip_through, self._tag.seq)
-        elif name == "back":
+        elif command[0] == "back":
             self._back()
 
     def _back(self) -> None:
@@ -225,11 +229,11 @@ class _Playhead:
                 target_marker = earlier[-1]
                 target = target_marker.payload.tag
             else:
-                self._report("back_failed", _Tag(tag.seq - 1, tag.epoch, tag.job, tag.sentence))
+                self._tell("back_failed", _Tag(tag.seq - 1, tag.epoch, tag.job, tag.sentence))
                 return
         if not (ring.can_rewind_to(target_marker.position) and (
                 target.epoch == self.accept_epoch or target.seq == self.grace_seq)):
-            self._report("back_failed", target)
+            self._tell("back_failed", target)
             return
         ring.rewind(target_marker.position)
         self.skip_through = min(self.skip_through, target.seq - 1)
@@ -254,6 +258,10 @@ class Reader:
         lookahead: float = 10.0,
         preroll: float = 0.05,
         post: Post,
+        cost: SynthesisCost | None = None,
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        planner: Planner = plan_chunks,
     ) -> None:
         voice_info(voice)
         if sink.sample_rate != synthesizer.sample_rate:
@@ -274,13 +282,18 @@ class Reader:
             self._lookahead_frames + history + 2 * self._rate, history=history
         )
         self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio)
-        set_error_handler = getattr(sink, "set_error_handler", None)
-        if set_error_handler is not None:  # e.g. "lost the audio device", from the sink's threads
-            set_error_handler(self._report_sink_error)
+        sink.set_error_handler(self._report_sink_error)  # "lost the audio device", from its threads
+        # Both used by the synthesis thread only.
+        self._cost = cost or SynthesisCost()
+        self._clock = clock
+        self._plan = planner
+        self._cache = SentenceCache(cache_seconds, self._rate)
+        self._job_underruns: dict[int, Underruns] = {}
+        self._last_underruns = Underruns()
+        self._counts_at_start = (0, 0)
         self._listeners: list[ReaderListener] = []
         self._state = State.IDLE
         self._next_job_id = 1
-        self._next_seq = 0
         self._current: _Tag | None = None
         self._current_finished = True
         self._sink_started = False
@@ -291,7 +304,6 @@ class Reader:
         self._grace_seq = -1
         self._epoch_start = 0
         self._cursor: tuple[int, int] = (0, 0)
-        self._first_clause_next = True
         self._preroll_next = False
         self._paused = False
         self._closing = False
@@ -325,9 +337,16 @@ class Reader:
         return self._current.sentence if self._current is not None else None
 
     @property
-    def underruns(self) -> int:
-        """Audio blocks that ran dry in the middle of a sentence since the reader was made."""
-        return self._playhead.underruns
+    def underruns(self) -> Underruns:
+        """Under-runs of the job being read, or of the last one when none is."""
+        if self._jobs:
+            return self._job_underruns.get(self._jobs[0].id, Underruns())
+        return self._last_underruns
+
+    @property
+    def synthesis_cost(self) -> SynthesisCost:
+        """The running estimate of what synthesis costs here (read-only use: benchmarks, status)."""
+        return self._cost
 
     def add_listener(self, listener: ReaderListener) -> None:
         self._listeners.append(listener)
@@ -356,12 +375,16 @@ class Reader:
         voice = voice or self._voice
         voice_info(voice)
         speed = check_speed(speed if speed is not None else self._speed)
-        sentences = self._synthesizer.sentences(text, voice)
-        if not sentences:
-            raise UsageError("nothing to read: the text has no speakable words")
-        job = _Job(self._next_job_id, sentences, voice, speed, self._next_seq)
+        # Only the first block of a long text is prepared here; the rest as reading gets to it.
+        source = iter(self._synthesizer.prepare(text, voice))
+        sentences: list[Sentence] = []
+        while not sentences:
+            block = next(source, None)
+            if block is None:
+                raise UsageError("nothing to read: the text has no speakable words")
+            sentences.extend(block)
+        job = _Job(self._next_job_id, sentences, voice, speed, source)
         self._next_job_id += 1
-        self._next_seq += len(sentences)
         self._ensure_thread()
         if queue and self._jobs:
             with self._cond:
@@ -378,7 +401,7 @@ class Reader:
             self._paused = False
         self._playhead.paused = False
         for old in replaced:
-            self._emit("on_job_finished", old.id, FinishReason.REPLACED)
+            self._job_ended(old, FinishReason.REPLACED)
         try:
             self._start_sink()
         except Exception:
@@ -430,13 +453,13 @@ class Reader:
         self._playhead.paused = False
         self._current = None
         for job in stopped:
-            self._emit("on_job_finished", job.id, FinishReason.STOPPED)
+            self._job_ended(job, FinishReason.STOPPED)
         self._set_state(State.IDLE)
 
     def skip(self) -> None:
         """Go on to the next sentence."""
         if self._jobs:
-            self._playhead.request("skip")
+            self._playhead.request(("skip",))
             current = self._current
             if current is not None:
                 with self._commanding():
@@ -445,7 +468,7 @@ class Reader:
     def back(self) -> None:
         """Restart the current sentence, or the previous one when within its first second."""
         if self._jobs:
-            self._playhead.request("back")
+            self._playhead.request(("back",))
 
     def set_voice(self, name: str) -> None:
         """Use voice ``name`` from the next sentence on (and for later requests)."""
@@ -454,7 +477,7 @@ class Reader:
             return
         self._voice = name
         self._change_after_current(lambda job: setattr(job, "voice", name))
-        self._emit("on_voice_changed", name)
+        self._emit(ReaderEvent.VOICE_CHANGED, lambda listener: listener.on_voice_changed(name))
 
     def set_sentence_pause(self, seconds: float) -> None:
         """Pause between sentences (at speed 1) for sentences synthesized from now on."""
@@ -468,7 +491,7 @@ class Reader:
             return
         self._speed = speed
         self._change_after_current(lambda job: setattr(job, "speed", speed))
-        self._emit("on_speed_changed", speed)
+        self._emit(ReaderEvent.SPEED_CHANGED, lambda listener: listener.on_speed_changed(speed))
 
     def close(self) -> None:
         """Stop everything, close the sink and join the synthesis thread."""
@@ -483,20 +506,19 @@ class Reader:
 
     # -- owning-thread helpers -----------------------------------------------------------------
 
-    def _emit(self, name: str, *args: Any) -> None:
+    def _emit(self, event: ReaderEvent, deliver: Callable[[ReaderListener], None]) -> None:
+        """Hand ``event`` to every listener (``deliver`` calls its handler); one failing listener
+        is logged and does not keep the event from the others."""
         for listener in list(self._listeners):
-            handler = getattr(listener, name, None)
-            if handler is None:
-                continue
             try:
-                handler(*args)
+                deliver(listener)
             except Exception:
-                log.exception("a reader listener failed in %s", name)
+                log.exception("a reader listener failed in on_%s", event.value)
 
     def _set_state(self, state: State) -> None:
         if state is not self._state:
             self._state = state
-            self._emit("on_state_changed", state)
+            self._emit(ReaderEvent.STATE_CHANGED, lambda listener: listener.on_state_changed(state))
 
     def _start_sink(self) -> None:
         self._sink.start(self._playhead)
@@ -513,7 +535,9 @@ class Reader:
     def _finish_current_sentence(self) -> None:
         if self._current is not None and not self._current_finished:
             self._current_finished = True
-            self._emit("on_sentence_finished", self._current.job, self._current.sentence)
+            job, sentence = self._current.job, self._current.sentence
+            self._emit(ReaderEvent.SENTENCE_FINISHED,
+                       lambda listener: listener.on_sentence_finished(job, sentence))
 
     def _notify_locked(self) -> None:
         self._changes += 1
@@ -533,7 +557,7 @@ class Reader:
             cancel, self._cancel_pending = self._cancel_pending, False
         if cancel:
             # Outside the lock: the engine may take its own lock, which the synthesis thread holds.
-            getattr(self._synthesizer, "cancel", lambda: None)()
+            self._synthesizer.cancel()
 
     def _cancel_synthesis_locked(self, stale: Callable[[_Tag], bool]) -> None:
         """Drop the sentence being synthesized if it is ``stale``, and have the engine stop early."""
@@ -550,8 +574,7 @@ class Reader:
         self._cancel_synthesis_locked(lambda tag: tag.seq != grace_seq)
         self._epoch_start = self._ring.written
         self._cursor = cursor
-        self._first_clause_next = True
-        self._playhead.request("accept", self._epoch, grace_seq)
+        self._playhead.request(("accept", self._epoch, grace_seq))
         self._notify_locked()
 
     def _change_after_current(self, change: Callable[[_Job], None]) -> None:
@@ -569,14 +592,20 @@ class Reader:
     def _job(self, job_id: int) -> _Job | None:
         return next((job for job in self._jobs if job.id == job_id), None)
 
+    def _job_finished(self, job_id: int, reason: FinishReason) -> None:
+        self._emit(ReaderEvent.JOB_FINISHED, lambda listener: listener.on_job_finished(job_id, reason))
+
+    def _report_error(self, message: str) -> None:
+        self._emit(ReaderEvent.ERROR, lambda listener: listener.on_error(message))
+
     def _report_sink_error(self, message: str) -> None:
-        self._post(functools.partial(self._emit, "on_error", message))
+        self._post(functools.partial(self._report_error, message))
 
-    def _report_from_audio(self, kind: str, tag: _Tag) -> None:
+    def _report_from_audio(self, kind: Passed, tag: _Tag, underruns: int, starved: int) -> None:
         # Runs on the audio thread: hand over and return.
-        self._post(functools.partial(self._on_boundary, kind, tag))
+        self._post(functools.partial(self._on_boundary, kind, tag, underruns, starved))
 
-    def _on_boundary(self, kind: str, tag: _Tag) -> None:
+    def _on_boundary(self, kind: Passed, tag: _Tag, underruns: int = 0, starved: int = 0) -> None:
         job = self._job(tag.job)
         if job is None:
             return  # a job that was stopped or replaced since
@@ -585,9 +614,12 @@ class Reader:
                 self._finish_current_sentence()
             self._current = tag
             self._current_finished = False
-            self._emit("on_sentence_started", tag.job, tag.sentence)
+            self._counts_at_start = (underruns, starved)
+            self._emit(ReaderEvent.SENTENCE_STARTED,
+                       lambda listener: listener.on_sentence_started(tag.job, tag.sentence))
         elif kind == "finished":
             if tag == self._current:
+                self._count_underruns(job, underruns, starved)
                 self._finish_current_sentence()
         elif kind in ("job_end", "job_failed"):
             self._finish_current_sentence()
@@ -601,8 +633,24 @@ class Reader:
             self._jobs.remove(job)
         self._after_job(job, reason)
 
+    def _count_underruns(self, job: _Job, underruns: int, starved: int) -> None:
+        count = underruns - self._counts_at_start[0]
+        if count > 0:
+            stats = self._job_underruns.setdefault(job.id, Underruns())
+            stats.count += count
+            stats.sentences += 1
+            stats.seconds += (starved - self._counts_at_start[1]) / self._rate
+
+    def _job_ended(self, job: _Job, reason: FinishReason) -> None:
+        stats = self._job_underruns.pop(job.id, Underruns())
+        self._last_underruns = stats
+        if stats.count:
+            log.info("job %d: the audio ran dry %d times in %d of %d sentences (%.1f s of silence)",
+                     job.id, stats.count, stats.sentences, len(job.sentences), stats.seconds)
+        self._job_finished(job.id, reason)
+
     def _after_job(self, job: _Job, reason: FinishReason) -> None:
-        self._emit("on_job_finished", job.id, reason)
+        self._job_ended(job, reason)
         if not self._jobs:
             self._stop_sink()
             with self._cond:
@@ -619,7 +667,7 @@ class Reader:
 
     def _on_synthesis_failed(self, job_id: int, message: str) -> None:
         if self._job(job_id) is not None:
-            self._emit("on_error", message)
+            self._report_error(message)
 
     # -- synthesis thread ------------------------------------------------------------------------
 
@@ -652,6 +700,7 @@ class Reader:
 
     def _produce(self) -> None:
         while True:
+            source: Iterator[list[Sentence]] | None = None
             with self._cond:
                 while True:
                     if self._closing:
@@ -662,47 +711,51 @@ class Reader:
                         break
                     self._wait_locked(None if item is None else self._drain_timeout_locked(excess))
                 job, index = item
-                self._cursor = (job.id, index + 1)
-                sentence = job.sentences[min(index, len(job.sentences) - 1)]
-                tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
-                self._producing = tag
-                voice, speed = job.voice, job.speed
-                # A short first clause whenever little audio is queued: at the start of a job, and
-                # after a short sentence when a long one follows.
-                starving = self._buffered_locked() < self._rate * STARVING_SECONDS
-                first_clause = self._first_clause_next or index == 0 or starving
-                self._first_clause_next = False
-                if index == len(job.sentences):
-                    self._ring.mark(_Boundary(_Kind.JOB_END, tag))
-                    continue
-                if self._preroll_next:
-                    self._preroll_next = False
-                    self._ring.mark(_Boundary(_Kind.PREROLL, tag))
-                    self._write_locked(np.zeros(self._preroll_frames, dtype=np.float32), tag)
-            self._produce_sentence(tag, voice, speed, first_clause, last=index == len(job.sentences) - 1)
+                if job.source is not None and len(job.sentences) - index < PREPARE_AHEAD:
+                    source = job.source
+                else:
+                    self._cursor = (job.id, index + 1)
+                    sentence = job.sentences[min(index, len(job.sentences) - 1)]
+                    tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
+                    self._producing = tag
+                    voice, speed = job.voice, job.speed
+                    if index == len(job.sentences):
+                        self._ring.mark(_Boundary(_Kind.JOB_END, tag))
+                        continue
+                    if self._preroll_next:
+                        self._preroll_next = False
+                        self._ring.mark(_Boundary(_Kind.PREROLL, tag))
+                        self._write_locked(np.zeros(self._preroll_frames, dtype=np.float32), tag)
+            if source is not None:
+                self._prepare_block(job, source)
+                continue
+            self._produce_sentence(tag, voice, speed, last=index == len(job.sentences) - 1)
 
-    def _produce_sentence(
-        self, tag: _Tag, voice: str, speed: float, first_clause: bool, *, last: bool
-    ) -> None:
-        started = False
-        completed = False
-        chunks: Iterator[np.ndarray] = iter(())
+    def _prepare_block(self, job: _Job, source: Iterator[list[Sentence]]) -> None:
+        """Normalize the next block of a long text (outside the lock: it takes milliseconds)."""
         try:
-            chunks = self._synthesizer.synthesize(tag.sentence, voice, speed, first_clause=first_clause)
-            for chunk in chunks:  # synthesis runs here, outside the lock
-                audio = trim_silence(np.asarray(chunk, dtype=np.float32).reshape(-1), self._rate)
-                if len(audio) == 0:
-                    continue
-                with self._cond:
-                    if not self._valid_locked(tag):
-                        break  # stopped, skipped or restarted: the chunk in hand is dropped
-                    if not started:
-                        started = True
-                        self._ring.mark(_Boundary(_Kind.START, tag))
-                    if not self._write_locked(audio, tag):
-                        break
+            block = next(source, None)
+        except Exception as error:
+            # The message may quote the text: only its type above DEBUG.
+            log.error("preparing the rest of the text failed (%s); reading stops there",
+                      type(error).__name__)
+            log.debug("text preparation failure", exc_info=True)
+            block = None
+        with self._cond:
+            if block is None:
+                job.source = None
             else:
-                completed = True
+                job.sentences.extend(block)
+            self._notify_locked()
+
+    def _produce_sentence(self, tag: _Tag, voice: str, speed: float, *, last: bool) -> None:
+        started = completed = False
+        try:
+            cached = self._cache.get(tag.sentence.text, voice, speed)
+            if cached is not None:
+                started = completed = self._hand_over(tag, list(cached), _Kind.START)
+            else:
+                started, completed = self._synthesize_sentence(tag, voice, speed)
         except Exception as error:
             with self._cond:
                 cancelled = tag is self._cancelled
@@ -719,10 +772,6 @@ class Reader:
                         self._ring.mark(_Boundary(_Kind.JOB_FAILED, tag))
                         self._cursor = (tag.job, _PAST_END)
                 return
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
         with self._cond:
             self._producing = None
             if completed and started and self._valid_locked(tag):
@@ -733,6 +782,98 @@ class Reader:
             else:
                 # Dropped part-way (skipped): the job's end must still be marked.
                 self._end_job_locked(tag, last)
+
+    def _synthesize_sentence(self, tag: _Tag, voice: str, speed: float) -> tuple[bool, bool]:
+        """Synthesize ``tag``'s sentence chunk by chunk, cut where the cost model says.
+
+        A sentence is handed to playback only once the audio made so far, plus what is still
+        queued before it, lasts until the rest can be made (the plan needs no wait): any waiting
+        then falls between sentences. When synthesis falls behind in the middle of a sentence (the
+        machine got busier), the chunk in progress ends at the next clause and the rest waits
+        there, never in the middle of a phrase. Returns (started, completed).
+        """
+        words = self._synthesizer.phonemize(tag.sentence, voice)
+        count = len(words.words)
+        made: list[np.ndarray] = []
+        held: list[np.ndarray] = []  # made, not yet handed to playback
+        holding = True
+        started = False
+        position = 0
+        segment_end = count  # a wait may fall here: the sentence's end, or a clause when late
+        while position < count:
+            with self._cond:
+                if not self._valid_locked(tag):
+                    return started, False
+                buffered = self._buffered_locked() / self._rate
+                silent = self._ring.read_position >= self._ring.written
+            held_seconds = sum(len(audio) for audio in held) / self._rate
+            # Before the first sound of a request, every moment of waiting is felt.
+            weight = FIRST_SOUND_WAIT_WEIGHT if silent and not started and tag.sentence.index == 0 else 1.0
+            plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
+                              speed=speed, wait_weight=weight)
+            log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",
+                      tag.sentence.index, position, buffered, held_seconds, plan.ends, plan.wait)
+            if holding and held and plan.wait <= 0:
+                if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
+                    return started, False
+                started, holding, held = True, False, []
+            elif not holding and plan.wait > 0 and segment_end == count:
+                if words.words[position - 1].follows >= Break.CLAUSE:
+                    with self._cond:  # at a clause already: wait here
+                        self._ring.mark(_Boundary(_Kind.HOLD, tag))
+                    holding = True
+                    continue
+                clause = _next_clause_end(words, position)
+                if clause is not None:
+                    segment_end = clause
+                    continue
+            end = position + plan.first_end
+            audio = self._synthesize_span(words, position, end, voice, speed)
+            position = end
+            if len(audio):
+                made.append(audio)
+                if holding:
+                    held.append(audio)
+                elif not self._hand_over(tag, [audio], None):
+                    return started, False
+            if position == segment_end < count:
+                segment_end = count
+                if not holding:
+                    with self._cond:
+                        self._ring.mark(_Boundary(_Kind.HOLD, tag))
+                    holding = True
+        if held:
+            if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
+                return started, False
+            started = True
+        self._cache.put(tag.sentence.text, voice, speed, tuple(made))
+        return started, True
+
+    def _synthesize_span(self, words: Phonemized, start: int, end: int, voice: str,
+                         speed: float) -> np.ndarray:
+        """One synthesis call, trimmed for where it was cut; the cost model learns from it."""
+        began = self._clock()
+        raw = self._synthesizer.synthesize_words(words, start, end, voice, speed)
+        seconds = self._clock() - began
+        last = words.words[end - 1].follows if end < len(words.words) else Break.SENTENCE
+        audio = trim_cut(np.asarray(raw, dtype=np.float32).reshape(-1), self._rate,
+                         first=start == 0, follows=last)
+        tokens = sum(word.tokens for word in words.words[start:end])
+        predicted = self._cost.seconds(len(audio) / self._rate)
+        self._cost.observe(tokens, speed, len(audio) / self._rate, seconds)
+        log.debug("sentence %d, words %d-%d of %d: %.2f s of audio in %.2f s (expected %.2f s)",
+                  words.sentence.index, start, end, len(words.words), len(audio) / self._rate, seconds,
+                  predicted)
+        return audio
+
+    def _hand_over(self, tag: _Tag, chunks: list[np.ndarray], kind: _Kind | None) -> bool:
+        """Write ``chunks`` to the ring for playback, after a ``kind`` marker; False if stale."""
+        with self._cond:
+            if not self._valid_locked(tag):
+                return False  # stopped, skipped or restarted: the audio in hand is dropped
+            if kind is not None:
+                self._ring.mark(_Boundary(kind, tag))
+            return all(self._write_locked(audio, tag) for audio in chunks if len(audio))
 
     def _end_job_locked(self, tag: _Tag, last: bool) -> None:
         if last and tag.epoch == self._epoch and self._cursor == (tag.job, tag.sentence.index + 1):
@@ -749,3 +890,11 @@ class Reader:
             if offset < len(samples):
                 self._wait_locked(self._drain_timeout_locked(len(samples) - offset))
         return True
+
+
+def _next_clause_end(words: Phonemized, position: int) -> int | None:
+    """The end of the first clause after ``position`` (not the sentence's end), if any."""
+    for index in range(position + 1, len(words.words)):
+        if words.words[index - 1].follows >= Break.CLAUSE:
+            return index
+    return None

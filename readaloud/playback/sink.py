@@ -41,6 +41,15 @@ class Sink(Protocol):
     def stop(self) -> None: ...
     def close(self) -> None: ...
 
+    def check(self) -> None:
+        """Raise ``AudioDeviceError`` now if the output device does not exist (before any start)."""
+        ...
+
+    def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
+        """Who hears about later trouble (the device was lost), called on one of the sink's threads;
+        the ``Reader`` sets this. A sink that cannot fail later may ignore it."""
+        ...
+
 _BACKOFF = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 _PA_INVALID_SAMPLE_RATE = -9997
 _PA_INVALID_CHANNEL_COUNT = -9998

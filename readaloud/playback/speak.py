@@ -12,18 +12,20 @@ import queue
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from readaloud.playback.player import FinishReason, Reader, ReaderListener, State
+from readaloud.core import FinishReason, ReaderListener
+from readaloud.errors import ExitStatus
+from readaloud.playback.player import Reader
 from readaloud.playback.sink import Sink
-from readaloud.speech.types import Sentence, Synthesizer
+from readaloud.speech.types import Synthesizer
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
     from readaloud.config import Config
+    from readaloud.environment import Environment
 
 log = logging.getLogger(__name__)
 
 
-class _Outcome:
+class _Outcome(ReaderListener):
     """Remembers how each job ended and the errors reported on the way."""
 
     def __init__(self, on_error: Callable[[str], None] | None) -> None:
@@ -36,21 +38,6 @@ class _Outcome:
     def on_error(self, message: str) -> None:
         if self._on_error is not None:
             self._on_error(message)
-
-    def on_state_changed(self, state: State) -> None:
-        pass
-
-    def on_sentence_started(self, job: int, sentence: Sentence) -> None:
-        pass
-
-    def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
-        pass
-
-    def on_voice_changed(self, voice: str) -> None:
-        pass
-
-    def on_speed_changed(self, speed: float) -> None:
-        pass
 
 
 def speak_text(
@@ -96,7 +83,8 @@ def speak_text(
 
 
 def speak_in_process(config: Config, text: str, voice: str, speed: float, env: Environment) -> int:
-    """``readaloud say`` without a daemon: exit status 0 when read to the end, 130 on Ctrl+C."""
+    """``readaloud say`` without a daemon: exit status OK when read to the end,
+    INTERRUPTED on Ctrl+C."""
     from readaloud.playback.sink import SoundDeviceSink
     from readaloud.speech.synthesizer import build_synthesizer
 
@@ -114,8 +102,8 @@ def speak_in_process(config: Config, text: str, voice: str, speed: float, env: E
         on_error=report,
     )
     if reason is FinishReason.DONE:
-        return 0
+        return ExitStatus.OK
     if reason is FinishReason.STOPPED:
         print("readaloud: stopped", file=env.stderr)
-        return 130
-    return 1
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.FAILURE

@@ -8,10 +8,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from readaloud.errors import UsageError
-
 SAMPLE_RATE = 24_000
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 # Kokoro's context is 512 positions, two of which are the pad tokens around the phonemes.
 MAX_PHONEME_TOKENS = 510
 # Audio samples per predicted duration frame (40 frames a second at 24 kHz), at every speed:
@@ -44,20 +41,12 @@ class Engine(Protocol):
     def synthesize(self, token_ids: Sequence[int], style: np.ndarray, speed: float) -> np.ndarray:
         """Return mono float32 audio for ``token_ids`` (without pad tokens, at most 510).
 
-        ``style`` has shape [1, 256]; ``speed`` 1.0 is normal, 2.0 twice as fast.
+        ``style`` has shape [1, 256]; ``speed`` 1.0 is normal, 2.0 twice as fast (the range is
+        ``readaloud.core.MIN_SPEED`` to ``MAX_SPEED``).
         """
         ...
 
-
-def cancel_engine(engine: Engine) -> None:
-    """Ask ``engine`` to abort the synthesis in flight where it can (ONNX can; torch cannot)."""
-    cancel = getattr(engine, "cancel", None)
-    if cancel is not None:
-        cancel()
-
-
-def check_speed(speed: float) -> float:
-    """Return ``speed`` as a float, or raise ``UsageError`` when Kokoro cannot speak at that rate."""
-    if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise UsageError(f"speed {speed:g} is out of range; use a value from {MIN_SPEED} to {MAX_SPEED}")
-    return float(speed)
+    def cancel(self) -> None:
+        """Abort the synthesis in flight from another thread, where the runtime can (ONNX can;
+        torch cannot, and does nothing); returns at once."""
+        ...

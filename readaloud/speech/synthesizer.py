@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -11,15 +12,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from readaloud.core import check_speed
 from readaloud.errors import ModelMissingError, UsageError
-from readaloud.playback.trim import trim_silence
-from readaloud.speech.engine import SAMPLE_RATE, Engine, cancel_engine, check_speed
+from readaloud.speech.engine import SAMPLE_RATE, Engine
 from readaloud.speech.g2p import G2PRegistry
-from readaloud.speech.phonemes import split_phonemes, token_ids
-from readaloud.speech.types import PhonemeChunk, Sentence
+from readaloud.speech.phonemes import phoneme_words, token_ids
+from readaloud.speech.schedule import SynthesisCost, plan_chunks
+from readaloud.speech.trim import trim_silence
+from readaloud.speech.types import Phonemized, Sentence
 from readaloud.speech.voices import VoiceStore, style_for, voice_info
+from readaloud.text.blocks import split_blocks
 from readaloud.text.lexicon import Lexicon
-from readaloud.text.normalize import NormalizeOptions, normalize
+from readaloud.text.normalize import normalize
+from readaloud.text.options import NormalizeOptions
 from readaloud.text.segment import split_sentences
 
 if TYPE_CHECKING:
@@ -62,6 +67,10 @@ class KokoroSynthesizer:
         self._text_options = options
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
+        return [sentence for block in self.prepare(text, voice) for sentence in block]
+
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        """The sentences of ``text``, a block of text at a time, normalized as they are asked for."""
         options = self._text_options
         language = "en-us" if voice is None else voice_info(voice).language
         lexicon = options.lexicon
@@ -70,44 +79,51 @@ class KokoroSynthesizer:
         normalize_options = options.normalize
         if normalize_options.language != language:
             normalize_options = replace(normalize_options, language=language)
-        normalized = normalize(text, normalize_options, lexicon)
-        result: list[Sentence] = []
-        # Run-on text is cut at clauses so sentence events and "back" stay useful.
-        for start, end in split_sentences(normalized.text, max_chars=MAX_SENTENCE_CHARS):
-            spoken = normalized.text[start:end].strip()
-            if not spoken:
-                continue
-            original_start, original_end = normalized.original_span(start, end)
-            result.append(Sentence(len(result), spoken, original_start, original_end))
-        return result
+        index = 0
+        for block_start, block_end in split_blocks(text):
+            normalized = normalize(text[block_start:block_end], normalize_options, lexicon)
+            block = []
+            # Run-on text is cut at clauses so sentence events and "back" stay useful.
+            for start, end in split_sentences(normalized.text, max_chars=MAX_SENTENCE_CHARS):
+                spoken = normalized.text[start:end].strip()
+                if not spoken:
+                    continue
+                original_start, original_end = normalized.original_span(start, end)
+                block.append(
+                    Sentence(index, spoken, block_start + original_start, block_start + original_end)
+                )
+                index += 1
+            yield block
 
-    def phoneme_chunks(
-        self, sentence: Sentence, voice: str, *, first_clause: bool = False
-    ) -> list[PhonemeChunk]:
+    def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
         phonemes = self._g2p.for_voice(voice).phonemize(sentence.text)
-        pieces = split_phonemes(phonemes, first_clause=first_clause)
-        return [
-            PhonemeChunk(sentence.index, piece, token_ids(piece), index == len(pieces) - 1)
-            for index, piece in enumerate(pieces)
-        ]
+        return Phonemized(sentence, phoneme_words(phonemes))
 
-    def synthesize(
-        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
-    ) -> Iterator[np.ndarray]:
-        pack = self.voices.get(voice)
-        for chunk in self.phoneme_chunks(sentence, voice, first_clause=first_clause):
-            if not chunk.token_ids:
-                continue
-            style = style_for(pack, len(chunk.token_ids))
-            # One model, one caller at a time: onnxruntime sessions are thread-safe but running
-            # two syntheses at once on two cores only makes both late.
-            with self._lock:
-                audio = self.engine.synthesize(chunk.token_ids, style, speed)
-            yield audio
+    def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
+                         speed: float) -> np.ndarray:
+        ids = token_ids(" ".join(word.phonemes for word in words.words[start:end]))
+        if not ids:
+            return np.zeros(0, dtype=np.float32)
+        style = style_for(self.voices.get(voice), len(ids))
+        # One model, one caller at a time: onnxruntime sessions are thread-safe but running
+        # two syntheses at once on two cores only makes both late.
+        with self._lock:
+            return self.engine.synthesize(ids, style, speed)
+
+    def whole_sentence_spans(self, words: Phonemized) -> list[tuple[int, int]]:
+        """Word spans of the fewest calls that fit Kokoro's context, cut at the best places."""
+        # With nothing to keep ahead of, a plan cuts only where the context ends.
+        ends = plan_chunks(words.words, math.inf, SynthesisCost()).ends
+        return list(zip((0, *ends[:-1]), ends, strict=True))
+
+    def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:
+        words = self.phonemize(sentence, voice)
+        for start, end in self.whole_sentence_spans(words):
+            yield self.synthesize_words(words, start, end, voice, speed)
 
     def cancel(self) -> None:
         """Abort the chunk being synthesized now (stop/skip must not wait for it); returns at once."""
-        cancel_engine(self.engine)
+        self.engine.cancel()
 
     def synthesize_text(
         self,
@@ -194,6 +210,5 @@ __all__ = [
     "KokoroSynthesizer",
     "TextOptions",
     "build_synthesizer",
-    "check_speed",
     "create_engine",
 ]

@@ -63,3 +63,6 @@ class TorchEngine:
         with torch.inference_mode():
             audio, _durations = self._model.forward_with_tokens(ids, ref, speed)
         return audio.float().cpu().numpy().reshape(-1)
+
+    def cancel(self) -> None:
+        """A torch forward pass cannot be interrupted: the chunk in flight finishes and is dropped."""

@@ -1,12 +1,18 @@
-"""Values that flow from text to audio, and the ``Synthesizer`` port the player consumes."""
+"""Values that flow from text to audio, and the ``Synthesizer`` port the player consumes.
+
+Numpy is imported for type checking only: the edges import :class:`Sentence` (through
+``readaloud.core``) and must start without it.
+"""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -23,31 +29,69 @@ class Sentence:
     end: int
 
 
-@dataclass(frozen=True)
-class PhonemeChunk:
-    """Phonemes for one synthesis call: at most 510 tokens, never split inside a word."""
+class Break(enum.IntEnum):
+    """What follows a word, i.e. how natural a cut after it is."""
 
-    sentence_index: int
+    WORD = 0
+    CLAUSE = 1
+    SENTENCE = 2
+
+
+@dataclass(frozen=True)
+class PhonemeWord:
+    """One word of a sentence after G2P: its phonemes (punctuation attached), the Kokoro tokens it
+    takes (with the space after it), and what follows it."""
+
     phonemes: str
-    token_ids: tuple[int, ...]
-    last_in_sentence: bool
+    tokens: int
+    follows: Break = Break.WORD
+
+
+@dataclass(frozen=True)
+class Phonemized:
+    """A sentence after G2P, ready to be synthesized whole or in spans of words."""
+
+    sentence: Sentence
+    words: tuple[PhonemeWord, ...]
 
 
 class Synthesizer(Protocol):
-    """Text in, audio out, one sentence at a time, so a player can stay just ahead of playback."""
+    """Text in, audio out, a span of a sentence at a time, so a player can stay just ahead of playback.
+
+    The player decides where to cut each sentence (``readaloud.speech.schedule``); the synthesizer
+    only turns words into audio.
+    """
 
     sample_rate: int
 
     def sentences(self, text: str, voice: str | None = None) -> list[Sentence]:
-        """Normalize and split ``text`` for ``voice``'s language (cheap: no G2P, no synthesis)."""
+        """Normalize and split ``text`` for ``voice``'s language (no G2P, no synthesis)."""
         ...
 
-    def synthesize(
-        self, sentence: Sentence, voice: str, speed: float, *, first_clause: bool = False
-    ) -> Iterator[np.ndarray]:
-        """Yield float32 mono audio for ``sentence``, one array per phoneme chunk.
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        """``sentences`` lazily, a block of text at a time (a block may have none): a long text is
+        normalized as it is read."""
+        ...
 
-        With ``first_clause`` the first chunk is cut short at a natural boundary (a clause of a
-        few words) so that the first sound of a request comes after the least synthesis.
+    def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
+        """G2P for ``sentence`` in ``voice``'s language."""
+        ...
+
+    def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
+                         speed: float) -> np.ndarray:
+        """Float32 mono audio for ``words.words[start:end]`` (at most 510 tokens), padded with the
+        silence Kokoro puts around every call."""
+        ...
+
+    def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:
+        """Yield audio for the whole of ``sentence``, cut only where Kokoro's context demands."""
+        ...
+
+    def cancel(self) -> None:
+        """Make the synthesis call in progress raise soon, and return at once.
+
+        Called from the player's owning thread when the sentence being synthesized is no longer
+        wanted (stop, skip, a new job). A synthesizer that cannot abort does nothing: the chunk in
+        flight is then finished and dropped.
         """
         ...

@@ -127,7 +127,7 @@ def reflow(src: MappedText) -> MappedText:
     case or the line before it is long enough to be a wrapped paragraph line; otherwise (a title
     above text, a short line ending a list) it stays a break.
     """
-    from readaloud.text import hyphenation  # lazy: loads a word list only when needed
+    from readaloud.text.english import hyphenation  # lazy: loads a word list only when needed
 
     text = src.text
     editor = Editor(src)

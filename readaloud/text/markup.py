@@ -23,7 +23,7 @@ from readaloud.text.mapped import Editor, MappedText
 from readaloud.text.protect import Protector
 
 if TYPE_CHECKING:
-    from readaloud.text.normalize import NormalizeOptions
+    from readaloud.text.options import NormalizeOptions
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -140,7 +140,7 @@ def _html(src: MappedText) -> MappedText:
 
 
 def _announce(lines: int) -> str:
-    from readaloud.text.numbers import cardinal
+    from readaloud.text.english.numbers import cardinal
 
     return f"Code block, {cardinal(lines)} {'line' if lines == 1 else 'lines'}."
 

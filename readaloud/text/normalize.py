@@ -19,39 +19,10 @@ from dataclasses import dataclass
 from readaloud.text import cleanup, markup, scripts, tidy
 from readaloud.text.lexicon import Lexicon
 from readaloud.text.mapped import MappedText
+from readaloud.text.options import NormalizeOptions
 from readaloud.text.protect import Protector
 
 logger = logging.getLogger(__name__)
-
-URL_MODES = ("domain", "full", "skip")
-CODE_BLOCK_MODES = ("announce", "read", "skip")
-EMOJI_MODES = ("skip", "name")
-
-
-@dataclass(frozen=True)
-class NormalizeOptions:
-    """How to read the parts of a text that have more than one sensible spoken form.
-
-    ``language`` is "en" (also "en-us"/"en-gb", "a"/"b") or another Kokoro language ("es", "fr-fr",
-    "hi", "it", "ja", "pt-br", "cmn" or their one-letter voice prefixes): for those only cleanup,
-    markup and script filtering apply. "en-gb"/"b" reads numbers the British way ("one hundred and
-    five").
-    """
-
-    urls: str = "domain"
-    code_blocks: str = "announce"
-    emoji: str = "skip"
-    language: str = "en"
-
-    def __post_init__(self) -> None:
-        for name, value, allowed in (
-            ("urls", self.urls, URL_MODES),
-            ("code_blocks", self.code_blocks, CODE_BLOCK_MODES),
-            ("emoji", self.emoji, EMOJI_MODES),
-        ):
-            if value not in allowed:
-                raise ValueError(f"NormalizeOptions.{name}: {value!r} is not one of {', '.join(allowed)}")
-
 
 @dataclass(frozen=True)
 class NormalizedText:
@@ -93,7 +64,7 @@ def normalize(
     if lexicon is not None and len(lexicon):
         mapped = protector.protect_all(mapped, lexicon.matches(mapped.text))
     if language == "en":
-        from readaloud.text import words  # the English rules are the bulk of the work
+        from readaloud.text.english import words  # the English rules are the bulk of the work
 
         mapped = words.convert(mapped, options, protector)
     mapped = scripts.filter_scripts(mapped, language, emoji=options.emoji)

@@ -36,7 +36,7 @@ _FIRST_LINE_RE = re.compile(rf"[^\w\n{PLACEHOLDER_CLASS}]*(?:\n|\Z)|[ .,!?;:â€¦â
 
 
 def _filter(src: MappedText) -> MappedText:
-    from readaloud.text.numbers import cardinal
+    from readaloud.text.english.numbers import cardinal
 
     text = src.text
     n = len(text)

@@ -2,7 +2,7 @@
 """The resident daemon on a real session bus, with the real model, heard through a PulseAudio null sink.
 
 Needs: dbus-daemon, pulseaudio, pactl, parec, and the model in the XDG cache (`readaloud setup`).
-The fixtures start a private bus and sound server themselves (tests/integration/daemon_fixtures.py).
+The fixtures start a private bus and sound server themselves (tests/support/services.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     readaloud,
     recorder,
     services,
+    start_daemon,
     stop_daemon,
 )
 
@@ -578,4 +579,49 @@ def test_say_starts_the_daemon_through_dbus_activation_when_installed(services: 
         assert spawned.returncode == 0, spawned.stderr
         assert b"D-Bus activation" in spawned.stderr
     finally:
+        # Without the service file no later test's client can start a daemon behind its back.
+        (service_dir / "io.github.readaloud.ReadAloud.service").unlink()
+        bus.call("ReloadConfig", "", [], interface="org.freedesktop.DBus",
+                 destination="org.freedesktop.DBus", path="/org/freedesktop/DBus")
         _terminate_spawned_daemon(services, bus)
+
+
+def test_a_two_megabyte_text_keeps_every_control_answering(
+    services: Services, recorder: Recorder, bus: Bus
+) -> None:
+    # Its own daemon: the tests above end the module's one on purpose.
+    daemon = start_daemon(services)
+    try:
+        _read_two_megabytes(services, daemon, bus)
+    finally:
+        stop_daemon(daemon)
+
+
+def _read_two_megabytes(services: Services, daemon: DaemonProcess, bus: Bus) -> None:
+    rng = random.Random(7)
+    words = LONG.split()
+    paragraphs: list[str] = []
+    while sum(len(p) + 2 for p in paragraphs) < 1_990_000:
+        rng.shuffle(words)
+        paragraphs.append(" ".join(words).capitalize() + ".")
+    text = "\n\n".join(paragraphs)
+    began = time.monotonic()
+    job = say(bus, text)
+    replied = time.monotonic() - began
+    assert replied < 0.5, f"Say took {replied:.2f} s to reply"
+    timings = {}
+    for name, call in (
+        ("State", lambda: get(bus, "State")),
+        ("Pause", lambda: bus.call("Pause")),
+        # What `readaloud status` asks (its own start-up time depends on the machine, not the daemon).
+        ("GetAll", lambda: bus.call("GetAll", "s", [IFACE], interface="org.freedesktop.DBus.Properties")),
+        ("Resume", lambda: bus.call("Resume")),
+    ):
+        began = time.monotonic()
+        call()
+        timings[name] = time.monotonic() - began
+    assert max(timings.values()) < 0.3, timings
+    assert status(services)["state"] == "speaking"
+    bus.call("Stop")
+    assert_still_serving(services, daemon)
+    assert job > 0

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from readaloud import doctor
-from readaloud.commands import doctor_cmd
-from readaloud.doctor import Status
-from readaloud.doctor_probe import AudioFacts, SystemProbe
+from readaloud.commands import doctor as doctor_command
+from readaloud.doctor import checks as doctor
+from readaloud.doctor.checks import Status
+from readaloud.doctor.probe import AudioFacts, SystemProbe
 from readaloud.service_install import install
 
 STUBS = textwrap.dedent(
@@ -168,7 +168,7 @@ def test_doctor_command_end_to_end(
     (tmp_path / "home" / ".config" / "readaloud").mkdir(parents=True)
     (tmp_path / "home" / ".config" / "readaloud" / "config.toml").write_text("[speech]\nspeed = 7\n")
     parser = argparse.ArgumentParser(prog="readaloud")
-    doctor_cmd.register(parser.add_subparsers())
+    doctor_command.register(parser.add_subparsers())
     args = parser.parse_args(["doctor"])
 
     class Env:

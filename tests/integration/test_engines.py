@@ -21,7 +21,7 @@ LONG = token_ids("ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi d�
 @pytest.fixture(scope="module")
 def random_torch_engine(tmp_path_factory):
     from readaloud.speech.torch_engine import TorchEngine
-    from tests.random_kmodel import save_random_weights
+    from tests.support.random_kmodel import save_random_weights
 
     weights = save_random_weights(tmp_path_factory.mktemp("kmodel") / "random.pth")
     return TorchEngine(weights, device="cpu")
@@ -97,7 +97,7 @@ def test_torch_engine_on_cuda_matches_cpu_and_is_chosen_by_auto(tmp_path):
         pytest.skip("needs an NVIDIA GPU with CUDA; this machine has none")
     from readaloud.speech.synthesizer import create_engine
     from readaloud.speech.torch_engine import TorchEngine
-    from tests.random_kmodel import save_random_weights
+    from tests.support.random_kmodel import save_random_weights
 
     weights = save_random_weights(tmp_path / "random.pth")
     style = np.random.default_rng(3).standard_normal((1, 256)).astype(np.float32) * 0.15

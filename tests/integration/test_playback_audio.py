@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from readaloud.playback.player import FinishReason, Reader, State
-from tests import pulse
+from readaloud.core import FinishReason, State
+from readaloud.playback.player import Reader
 from tests.fakes import EventLog, Owner, TimedSynthesizer
+from tests.support import pulse
 
 pytestmark = [pytest.mark.audio, pytest.mark.model]
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from readaloud.speech.engine import MAX_PHONEME_TOKENS
+from readaloud.speech.phonemes import token_ids
 from readaloud.speech.types import Sentence
 from readaloud.speech.voices import VOICES
 from tests.speech_check import transcribe, word_error_rate, words
@@ -113,12 +114,21 @@ def _thousand_words() -> str:
     return " ".join(text)
 
 
+def token_count(synthesizer, sentence: Sentence) -> list[int]:
+    """Kokoro tokens of each call that reads ``sentence`` whole."""
+    words = synthesizer.phonemize(sentence, "af_heart")
+    return [
+        len(token_ids(" ".join(w.phonemes for w in words.words[start:end])))
+        for start, end in synthesizer.whole_sentence_spans(words)
+    ]
+
+
 def test_thousand_word_text_is_chunked_within_limits_and_fully_spoken(synthesizer):
     text = _thousand_words()
     assert len(text.split()) >= 1000
     sentences = synthesizer.sentences(text, "af_heart")
-    chunks = [c for s in sentences for c in synthesizer.phoneme_chunks(s, "af_heart")]
-    assert all(0 < len(c.token_ids) <= MAX_PHONEME_TOKENS for c in chunks)
+    chunks = [token_count(synthesizer, s) for s in sentences]
+    assert all(0 < tokens <= MAX_PHONEME_TOKENS for counts in chunks for tokens in counts)
     audio = synthesizer.synthesize_text(text, "af_heart", 1.0)
     hypothesis = transcribe(audio)
     spoken, written = words(hypothesis), words(text)
@@ -142,8 +152,8 @@ def test_run_on_sentence_longer_than_context_is_split_between_words(synthesizer)
     # One sentence of over 510 tokens, as the chunker gets it (sentences() itself would cut it at
     # clauses first, for events and "back").
     sentence = Sentence(0, text, 0, len(text))
-    chunks = synthesizer.phoneme_chunks(sentence, "af_heart")
+    chunks = token_count(synthesizer, sentence)
     assert len(chunks) > 1
-    assert all(len(c.token_ids) <= MAX_PHONEME_TOKENS for c in chunks)
+    assert all(tokens <= MAX_PHONEME_TOKENS for tokens in chunks)
     audio = synthesizer.synthesize_text(text, "af_heart", 1.0)
     assert word_error_rate(text, transcribe(audio)) < 0.15

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from readaloud.service_install import BUS_NAME, InstallPaths, install, render_systemd_unit
+from readaloud.dbus.names import BUS_NAME
+from readaloud.service_install import InstallPaths, install, render_systemd_unit
 
 VENV_SCRIPT = Path(sys.executable).parent / "readaloud"
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from readaloud.cli import Environment, main
+from readaloud.cli import main
+from readaloud.environment import Environment
 from readaloud.speech.assets import catalog as catalog_module
 from tests.asset_mirror import (
     AssetMirror,

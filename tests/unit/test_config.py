@@ -13,14 +13,13 @@ from readaloud.config import (
     SECTION_NAMES,
     SECTIONS,
     Config,
-    ConfigValidationError,
     diff_configs,
-    hotkey_problem,
     load_config,
     parse_config_text,
     section_keys,
 )
-from readaloud.errors import ConfigError
+from readaloud.errors import ConfigError, ConfigValidationError
+from readaloud.keys import combo_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -284,7 +283,7 @@ def test_section_that_is_not_a_table() -> None:
     ],
 )
 def test_hotkey_syntax(combo: str, problem: str | None) -> None:
-    assert hotkey_problem(combo) == problem
+    assert combo_problem(combo) == problem
 
 
 def test_bad_hotkey_in_config_says_how_to_write_one() -> None:
@@ -298,6 +297,20 @@ def test_two_actions_on_the_same_hotkey() -> None:
     assert errors_of('[hotkeys]\npause = "<ctrl>+<alt>+r"\n') == [
         'hotkeys.pause: same keys as hotkeys.read_selection ("<ctrl>+<alt>+r")'
     ]
+
+
+def test_the_same_keys_in_another_order_or_case_are_the_same_hotkey() -> None:
+    assert errors_of('[hotkeys]\nstop = "<alt>+<ctrl_l>+R"\n') == [
+        'hotkeys.stop: same keys as hotkeys.read_selection ("<alt>+<ctrl_l>+R")'
+    ]
+
+
+def test_only_keys_a_running_daemon_can_apply_are_live() -> None:
+    from readaloud.config import is_live
+
+    assert is_live("speech.voice") and is_live("text.urls") and is_live("pronunciations")
+    assert not is_live("speech.engine") and not is_live("hotkeys.read_selection")
+    assert not is_live("tray.enabled") and not is_live("playback.device")
 
 
 def test_empty_hotkey_means_none() -> None:

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from dbus_fast import DBusError, Variant
 
+from readaloud.core import Underruns
 from readaloud.dbus.mpris import MprisPlayer, playback_status, track_metadata
 from readaloud.dbus.names import ERROR_PREFIX
-from readaloud.dbus.service import NotReadyError, ReadAloudService, guarded, parse_say_options
-from readaloud.errors import TextTooLongError, UnknownVoiceError, UsageError
+from readaloud.dbus.service import ReadAloudService, guarded, parse_say_options
+from readaloud.errors import NotReadyError, TextTooLongError, UnknownVoiceError, UsageError
 from readaloud.speech.types import Sentence
 
 
@@ -33,6 +34,7 @@ class FakeReader:
     speed: float = 1.0
     current_job: int | None = None
     current_sentence: Sentence | None = None
+    underruns: Underruns = field(default_factory=Underruns)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     listeners: list[Any] = field(default_factory=list)
 
@@ -246,17 +248,20 @@ def test_status_fields_and_text() -> None:
     from readaloud.commands.control import format_status, status_fields
 
     fields = status_fields({"State": "speaking", "Voice": "af_heart", "Speed": 1.25,
-                            "CurrentJob": 3, "CurrentSentence": 1})
-    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 1}
+                            "CurrentJob": 3, "CurrentSentence": 1, "Underruns": 2})
+    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 1,
+                      "underruns": 2}
     assert "sentence 2" in format_status(fields)
+    assert "under-runs: 2" in format_status(fields)
     idle = status_fields({"State": "idle", "Voice": "af_heart", "Speed": 1.0,
                           "CurrentJob": 0, "CurrentSentence": -1})
     assert idle["job"] is None and idle["sentence"] is None
     assert "job" not in format_status(idle)
+    assert "under-runs" not in format_status(idle)
 
 
 def test_clean_text_replaces_invalid_utf8_and_nul() -> None:
-    from readaloud.commands.say_client import clean_text
+    from readaloud.commands.say_daemon import clean_text
 
     stderr = io.StringIO()
     text = clean_text("caf\udce9 ok\0 \ud800", stderr)

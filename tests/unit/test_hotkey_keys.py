@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from readaloud.commands.desktop_cmd import detect_desktop, instructions
+from readaloud.commands.bind_shortcut import detect_desktop, instructions
 from readaloud.desktop.busthread import BusThread
 from readaloud.desktop.hotkey import HotkeyListener, parse_bindings, session_type
-from readaloud.desktop.keys import parse_combo, same_gtk_accelerator
 from readaloud.errors import ConfigError
+from readaloud.keys import parse_combo, same_gtk_accelerator
 
 
 def test_default_hotkey_in_every_form() -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from readaloud.text.lexicon import Lexicon
-from readaloud.text.normalize import NormalizedText, NormalizeOptions, normalize
+from readaloud.text.normalize import NormalizedText, normalize
+from readaloud.text.options import NormalizeOptions
 from readaloud.text.segment import split_sentences
 
 

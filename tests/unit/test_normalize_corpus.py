@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from readaloud.text.normalize import NormalizeOptions, normalize
+from readaloud.text.normalize import normalize
+from readaloud.text.options import NormalizeOptions
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "normalize"
 HELD_OUT_MINIMUM = 0.8

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readaloud.text.normalize import NormalizedText, NormalizeOptions, normalize
+from readaloud.text.normalize import NormalizedText, normalize
+from readaloud.text.options import NormalizeOptions
 from readaloud.text.segment import split_sentences
 
 # What misaki's English G2P reads well: Latin letters, spaces, line breaks, apostrophes and hyphens,

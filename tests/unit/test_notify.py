@@ -11,8 +11,7 @@ import pytest
 from dbus_fast import Message, MessageType
 
 from readaloud.desktop.notify import NoticeKind, Notifier, kind_for_error
-from readaloud.desktop.selection import NothingSelectedError
-from readaloud.errors import AudioDeviceError, EngineError, ModelMissingError
+from readaloud.errors import AudioDeviceError, EngineError, ModelMissingError, NothingSelectedError
 
 
 class FakeBus:

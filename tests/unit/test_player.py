@@ -13,10 +13,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from readaloud.core import FinishReason, ReaderListener, State
 from readaloud.errors import UnknownVoiceError, UsageError
-from readaloud.playback import player, trim
-from readaloud.playback.player import FinishReason, Reader, State
-from readaloud.speech.types import Sentence
+from readaloud.playback import player
+from readaloud.playback.player import Reader
+from readaloud.speech import trim
+from readaloud.speech.schedule import Plan, SynthesisCost
+from readaloud.speech.types import PhonemeWord, Sentence
 from tests.fakes import (
     SAMPLE_RATE,
     EventLog,
@@ -38,13 +41,17 @@ class Rig:
     """A reader wired to fakes, and a driver that plays it like an audio thread would."""
 
     def __init__(self, *, word_seconds: float = 0.1, lookahead: float = 10.0, preroll: float = 0.0,
-                 synth: FakeSynthesizer | None = None) -> None:
+                 synth: FakeSynthesizer | None = None, cache_seconds: float = 300.0,
+                 cut: int | None = None) -> None:
         self.synth = synth or FakeSynthesizer(word_seconds=word_seconds)
         self.sink = FakeSink()
         self.post = ManualPost()
         self.log = EventLog()
+        # The fake engine is instant: a cost model that knows it reads every sentence whole.
         self.reader = Reader(self.synth, self.sink, voice="af_heart", speed=1.0, sentence_pause=PAUSE,
-                             lookahead=lookahead, preroll=preroll, post=self.post)
+                             lookahead=lookahead, preroll=preroll, post=self.post,
+                             cost=SynthesisCost(fixed=0.001, rate=0.001), cache_seconds=cache_seconds,
+                             **({} if cut is None else {"planner": cut_every(cut)}))
         self.reader.add_listener(self.log)
 
     def play(self, seconds: float) -> np.ndarray:
@@ -83,6 +90,16 @@ def rig():
         r.close()
 
 
+def cut_every(words: int) -> Callable[..., Plan]:
+    """A planner that cuts sentences every ``words`` words and never waits."""
+
+    def plan(rest: list[PhonemeWord], buffered: float, cost: SynthesisCost, *, speed: float = 1.0,
+             wait_weight: float = 1.0) -> Plan:
+        return Plan((*range(words, len(rest), words), len(rest)), 0.0)
+
+    return plan
+
+
 def freq(index: int, voice: str = "af_heart") -> float:
     return FakeSynthesizer.tone_frequency(index, voice)
 
@@ -115,7 +132,7 @@ def test_reads_every_sentence_in_order_with_the_configured_pause(rig) -> None:
     assert [seconds(run.frames) for run in runs] == pytest.approx([0.4, 0.3, 0.5], abs=0.001)
     gaps = [seconds(b.start - a.end) for a, b in itertools.pairwise(runs)]
     assert gaps == pytest.approx([PAUSE, PAUSE], abs=0.001)
-    assert r.reader.underruns == 0
+    assert r.reader.underruns.count == 0
 
 
 def test_silence_the_engine_pads_chunks_with_is_trimmed(rig) -> None:
@@ -125,13 +142,11 @@ def test_silence_the_engine_pads_chunks_with_is_trimmed(rig) -> None:
     segments = [(pitch, length) for pitch, length in pitch_segments(r.sink.output)]
     while segments[0][0] == 0:
         segments.pop(0)
-    # Inside the first sentence (first clause, then the rest): only the trim margins, no pause.
     # Between sentences: the configured pause plus the margins, not the engine's 0.8 s.
     margins = trim.KEEP_BEFORE + trim.KEEP_AFTER
-    assert [pitch for pitch, _ in segments[:7]] == [freq(0), 0, freq(0), 0, freq(1), 0, freq(2)]
-    assert segments[1][1] == pytest.approx(margins, abs=0.011)
+    assert [pitch for pitch, _ in segments[:5]] == [freq(0), 0, freq(1), 0, freq(2)]
+    assert segments[1][1] == pytest.approx(PAUSE + margins, abs=0.011)
     assert segments[3][1] == pytest.approx(PAUSE + margins, abs=0.011)
-    assert segments[5][1] == pytest.approx(PAUSE + margins, abs=0.011)
 
 
 def test_events_follow_the_audio(rig) -> None:
@@ -152,7 +167,7 @@ def test_sentence_offsets_point_into_the_original_text(rig) -> None:
     r = rig()
     seen = []
 
-    class Listener:
+    class Listener(ReaderListener):
         def on_sentence_started(self, job: int, sentence) -> None:
             seen.append(TEXT[sentence.start:sentence.end])
 
@@ -160,20 +175,6 @@ def test_sentence_offsets_point_into_the_original_text(rig) -> None:
     r.reader.say(TEXT)
     r.play_to_end()
     assert seen == ["One two three four.", "Five six seven.", "Eight nine ten eleven twelve."]
-
-
-def test_only_the_first_sentence_is_cut_at_its_first_clause(rig) -> None:
-    r = rig(word_seconds=1.0)  # every sentence queues more than STARVING_SECONDS of audio
-    r.reader.say(TEXT)
-    r.play_to_end()
-    assert [call[3] for call in r.synth.calls] == [True, False, False]
-
-
-def test_sentences_after_short_ones_also_start_with_a_clause(rig) -> None:
-    r = rig(word_seconds=0.1)  # 0.3-0.5 s sentences: the queue holds less than STARVING_SECONDS
-    r.reader.say(TEXT)
-    r.play_to_end()
-    assert [call[3] for call in r.synth.calls] == [True, True, True]
 
 
 def test_sink_runs_only_while_speaking(rig) -> None:
@@ -204,7 +205,7 @@ def test_synthesis_stays_within_the_lookahead(rig) -> None:
     assert len(r.synth.calls) <= 3
     r.play(3.0)
     assert len(r.synth.calls) <= 3 + 3.0 / 0.65 + 1
-    assert r.reader.underruns == 0
+    assert r.reader.underruns.count == 0
 
 
 def test_pause_silences_and_resume_continues_mid_sentence(rig) -> None:
@@ -226,7 +227,7 @@ def test_pause_silences_and_resume_continues_mid_sentence(rig) -> None:
     before, after = int(0.2 * SAMPLE_RATE), int(0.7 * SAMPLE_RATE)
     heard = np.concatenate([out[:before], out[after : after + int(0.2 * SAMPLE_RATE)]])
     sentence = FakeSynthesizer().sentences(TEXT)[0]
-    chunks = FakeSynthesizer().synthesize(sentence, "af_heart", 1.0, first_clause=True)
+    chunks = FakeSynthesizer().synthesize(sentence, "af_heart", 1.0)
     assert np.array_equal(heard, np.concatenate(list(chunks)))
     assert r.log.of("started") == [("started", 1, 0), ("started", 1, 1), ("started", 1, 2)]
 
@@ -279,7 +280,7 @@ def test_skip_moves_on_to_the_next_sentence_at_once(rig) -> None:
 
 
 def test_skip_does_not_wait_for_the_chunk_being_synthesized(rig) -> None:
-    r = rig()
+    r = rig(cut=2)
     r.synth.gate, r.synth.gate_from = threading.Event(), 2  # the rest of the first sentence takes forever
     r.reader.say(TEXT)
     assert wait_for(lambda: r.synth.chunks_started == 2)
@@ -326,7 +327,7 @@ def test_back_later_in_a_sentence_restarts_it(rig) -> None:
     assert_segments(r, [(freq(0), 2.0), (0, PAUSE), (freq(1), 2.7), (0, PAUSE), (freq(2), 2.5)])
 
 
-def test_back_beyond_the_remembered_audio_synthesizes_again(rig, monkeypatch) -> None:
+def test_back_beyond_the_remembered_audio_replays_the_sentence_from_memory(rig, monkeypatch) -> None:
     monkeypatch.setattr(player, "HISTORY_SECONDS", 0.5)
     r = rig(word_seconds=0.5)
     r.reader.say(TEXT)
@@ -334,7 +335,30 @@ def test_back_beyond_the_remembered_audio_synthesizes_again(rig, monkeypatch) ->
     r.reader.back()
     r.play_to_end()
     assert_segments(r, [(freq(0), 2.0), (0, PAUSE), (freq(1), 2.7), (0, PAUSE), (freq(2), 2.5)])
-    assert ("Five six seven.", "af_heart", 1.0, True) in r.synth.calls
+    assert [call[0] for call in r.synth.calls].count("Five six seven.") == 1  # no new synthesis
+
+
+def test_back_beyond_what_is_remembered_at_all_synthesizes_again(rig, monkeypatch) -> None:
+    monkeypatch.setattr(player, "HISTORY_SECONDS", 0.5)
+    r = rig(word_seconds=0.5, cache_seconds=0.0)
+    r.reader.say(TEXT)
+    r.play(2.0 + PAUSE + 1.2)
+    r.reader.back()
+    r.play_to_end()
+    assert_segments(r, [(freq(0), 2.0), (0, PAUSE), (freq(1), 2.7), (0, PAUSE), (freq(2), 2.5)])
+    assert [call[0] for call in r.synth.calls].count("Five six seven.") == 2
+
+
+def test_reading_the_same_text_again_needs_no_synthesis(rig) -> None:
+    r = rig()
+    r.reader.say(TEXT)
+    r.play_to_end()
+    first = r.sink.output.copy()
+    calls = len(r.synth.calls)
+    r.reader.say(TEXT)
+    r.play_to_end()
+    assert len(r.synth.calls) == calls
+    assert np.array_equal(r.sink.output[len(first):][: len(first)], first)
 
 
 def test_voice_change_applies_from_the_next_sentence_without_restart(rig) -> None:
@@ -419,16 +443,6 @@ def test_a_synthesis_failure_is_reported_after_what_was_read(rig) -> None:
     assert r.reader.state is State.IDLE
 
 
-def test_synthesis_slower_than_playback_counts_underruns(rig) -> None:
-    r = rig(synth=FakeSynthesizer(delay=3.0))
-    r.reader.say(TEXT)
-
-    def pulled_until_underrun() -> bool:
-        r.sink.pull()
-        r.post.run()
-        return r.reader.underruns > 0
-
-    assert wait_for(pulled_until_underrun)
 
 
 def test_idle_commands_do_nothing(rig) -> None:
@@ -512,3 +526,25 @@ def test_sink_errors_reach_listeners_on_the_owning_thread(rig) -> None:
     r.post.run()
     assert r.log.events == [("error", "lost the audio device; reconnecting")]
     reader.close()
+
+
+def test_a_long_text_is_prepared_as_it_is_read(rig) -> None:
+    r = rig()
+    r.synth.block_sentences = 2
+    text = " ".join(f"Sentence number {n} is here." for n in range(12))
+    job = r.reader.say(text)
+    assert r.synth.blocks_prepared == 1  # say() returned after the first block only
+    r.play_to_end()
+    assert [event[2] for event in r.log.of("started")] == list(range(12))
+    assert r.log.of("job") == [("job", job, "done")]
+    assert r.synth.blocks_prepared == 6
+
+
+def test_the_job_ends_right_after_the_last_sentence_of_a_long_text(rig) -> None:
+    r = rig()
+    r.synth.block_sentences = 1
+    r.reader.say("One two. Three four. Five six.")
+    r.play_to_end()
+    last_sound = max(run.end for run in r.runs())
+    # Finished with the last sentence's audio, not a pause (or a block) later.
+    assert (len(r.sink.output) - last_sound) / SAMPLE_RATE < PAUSE + 0.05

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from readaloud.commands import service_cmd
+from readaloud.commands import service as service_command
 from readaloud.errors import ReadaloudError
 from readaloud.service_install import (
     PACKAGED_COMMAND,
@@ -273,7 +273,7 @@ def test_cli_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.setattr(sys, "argv", [system.command[0], "install-service", "--now"])
     parser = argparse.ArgumentParser(prog="readaloud")
-    service_cmd.register(parser.add_subparsers())
+    service_command.register(parser.add_subparsers())
 
     class Env:
         stdout = io.StringIO()

@@ -15,8 +15,8 @@ import pytest
 
 from readaloud.errors import AudioDeviceError
 from readaloud.playback.sink import LinearResampler
-from tests import pulse
 from tests.fakes import FakeSink, dominant_frequency
+from tests.support import pulse
 
 RATE = 24_000
 

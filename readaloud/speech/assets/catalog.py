@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 
-PRECISIONS = ("fp32", "fp16", "int8")
-SOURCES = ("auto", "hf", "registry")
-
 
 @dataclass(frozen=True)
 class Expected:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from readaloud.errors import AssetDownloadError
+from readaloud.errors import AssetDownloadError, HubUnavailable
 from readaloud.speech.assets.catalog import Expected
 from readaloud.speech.assets.integrity import check, commit, sha256_file
 from readaloud.speech.assets.progress import Reporter
@@ -18,10 +18,6 @@ from readaloud.speech.assets.progress import Reporter
 log = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class HubUnavailable(AssetDownloadError):
-    """The hub cannot be reached (offline mode, DNS, refused, timed out): skip it quickly."""
 
 
 @dataclass(frozen=True)

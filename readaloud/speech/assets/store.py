@@ -13,12 +13,16 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from readaloud import paths
-from readaloud.errors import AssetDownloadError, ConfigError, ModelMissingError, UnknownVoiceError
+from readaloud.errors import (
+    AssetDownloadError,
+    ConfigError,
+    HubUnavailable,
+    ModelMissingError,
+    UnknownVoiceError,
+)
 from readaloud.speech.assets import archives, hf, registry
 from readaloud.speech.assets import catalog as catalog_module
 from readaloud.speech.assets.catalog import (
-    PRECISIONS,
-    SOURCES,
     TORCH_DIR,
     TORCH_WEIGHTS,
     VOICES_DIR,
@@ -29,6 +33,7 @@ from readaloud.speech.assets.catalog import (
 from readaloud.speech.assets.integrity import Manifest, check, remove_with_manifest, sha256_file
 from readaloud.speech.assets.local import import_directory
 from readaloud.speech.assets.progress import Reporter
+from readaloud.values import ASSET_SOURCES, PRECISIONS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,8 +83,8 @@ class AssetStore:
         timeout: float = 10.0,
         hf_probe_timeout: float = 3.0,
     ) -> None:
-        if source not in SOURCES:
-            raise ConfigError(f"speech.asset_source: {source!r} is not one of {', '.join(SOURCES)}")
+        if source not in ASSET_SOURCES:
+            raise ConfigError(f"speech.asset_source: {source!r} is not one of {', '.join(ASSET_SOURCES)}")
         if precision != "auto" and precision not in PRECISIONS:
             raise ConfigError(f"speech.precision: {precision!r} is not one of auto, {', '.join(PRECISIONS)}")
         self.cache_dir = (cache_dir or paths.cache_dir()).expanduser()
@@ -379,7 +384,7 @@ class AssetStore:
 
     def _hub_fetch(self, repo: str, filename: str, dest: Path, expected: Expected | None = None) -> Path:
         if self._hub_down is not None:
-            raise hf.HubUnavailable(self._hub_down)
+            raise HubUnavailable(self._hub_down)
         try:
             got = hf.fetch(
                 repo,
@@ -391,7 +396,7 @@ class AssetStore:
                 reporter=self._reporter,
                 expected=expected,
             )
-        except hf.HubUnavailable as error:
+        except HubUnavailable as error:
             self._hub_down = str(error)  # don't wait on a dead hub again for every voice
             raise
         if expected is None:

@@ -1,6 +1,6 @@
 """``readaloud say`` through the resident daemon: ``--queue``, ``--wait`` and autospawn.
 
-``speech_commands.run_say`` calls :func:`say_via_daemon` when neither ``--output`` nor ``--no-daemon``
+``readaloud.commands.say.run_say`` calls :func:`say_via_daemon` when neither ``--output`` nor ``--no-daemon``
 is given. Light imports only: no numpy, torch or sounddevice in this process.
 """
 
@@ -13,13 +13,16 @@ import re
 import signal
 from typing import IO, TYPE_CHECKING
 
-from readaloud.errors import TextTooLongError, UsageError
+from readaloud.commands.control import autospawn_enabled, notes
+from readaloud.commands.say_text import read_text
+from readaloud.core import MAX_SPEED, MIN_SPEED
+from readaloud.errors import ExitStatus, TextTooLongError, UsageError
 
 if TYPE_CHECKING:
     from dbus_fast import Message
 
-    from readaloud.cli import Environment
     from readaloud.client import Client
+    from readaloud.environment import Environment
 
 # Far above any sensible [text].max_chars and well below D-Bus's 128 MiB message limit; the daemon
 # enforces the configured limit with a clear error.
@@ -56,11 +59,9 @@ def clean_text(text: str, stderr: IO[str]) -> str:
 def say_via_daemon(args: argparse.Namespace, env: Environment) -> int:
     """Send the text to the daemon (starting it if needed); with ``--wait``, report how it ended."""
     from readaloud.client import run
-    from readaloud.commands.control import autospawn_enabled, notes
-    from readaloud.commands.speech_commands import read_text
 
     if args.speed is not None and not math.isfinite(args.speed):
-        raise UsageError("speed must be a number from 0.5 to 2.0")
+        raise UsageError(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED}")
     reconfigure = getattr(env.stdin, "reconfigure", None)
     if reconfigure is not None:
         # Bytes on standard input that are not UTF-8 become lone surrogates, which clean_text
@@ -124,14 +125,14 @@ async def say_and_wait(client: Client, text: str, args: argparse.Namespace, stde
                     print("readaloud: interrupted; reading stopped", file=stderr)
                 else:
                     print(f"readaloud: interrupted; job {job} stays queued", file=stderr)
-                return 130
+                return ExitStatus.INTERRUPTED
     finally:
         loop.remove_signal_handler(signal.SIGINT)
     if job not in finished:
         print("readaloud: error: the daemon went away before reading finished", file=stderr)
-        return 1
+        return ExitStatus.FAILURE
     reason = finished[job]
     message = FINISH_MESSAGES.get(reason, f"reading ended: {reason}")
     if message is not None:
         print(f"readaloud: {message}", file=stderr)
-    return 0 if reason == "done" else 1
+    return ExitStatus.OK if reason == "done" else ExitStatus.FAILURE

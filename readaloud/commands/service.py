@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
+    from readaloud.environment import Environment
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from readaloud.speech.types import Break
+
 THRESHOLD = 0.005  # about -46 dBFS: below anything Kokoro says, above its padding
 KEEP_BEFORE = 0.05
 KEEP_AFTER = 0.12
+# Where a sentence was cut for streaming, keep what a reading of the whole sentence would have:
+# almost nothing between two words of a phrase, the model's own pause at a comma.
+KEEP_AT_WORD_CUT = 0.025
+KEEP_BEFORE_CONTINUATION = 0.015
+KEEP_AT_CLAUSE_CUT = 0.25
 
 
 def trim_silence(
@@ -30,3 +37,14 @@ def trim_silence(
     start = max(0, int(loud[0]) - int(keep_before * sample_rate))
     end = min(len(audio), int(loud[-1]) + 1 + int(keep_after * sample_rate))
     return audio[start:end]
+
+
+def trim_cut(audio: np.ndarray, sample_rate: int, *, first: bool, follows: Break) -> np.ndarray:
+    """``audio`` of a chunk trimmed for where it sits in its sentence.
+
+    ``first``: the chunk starts the sentence; ``follows``: what comes after its last word.
+    """
+    keep_after = {Break.SENTENCE: KEEP_AFTER, Break.CLAUSE: KEEP_AT_CLAUSE_CUT,
+                  Break.WORD: KEEP_AT_WORD_CUT}[follows]
+    keep_before = KEEP_BEFORE if first else KEEP_BEFORE_CONTINUATION
+    return trim_silence(audio, sample_rate, keep_before=keep_before, keep_after=keep_after)

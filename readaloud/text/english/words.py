@@ -1,4 +1,4 @@
-"""The English reader: one scan that hands each interesting chunk of text to the rules.
+"""The English scanner: one scan that hands each interesting chunk of text to the rules.
 
 Plain words cost almost nothing: a character-class regex jumps to the next "interesting" character
 (a capital, digit, period or symbol), the whitespace-delimited chunk around it is found, and most
@@ -6,8 +6,8 @@ chunks ("Hello", "end.") pass a cheap check and stay as they are. The rest are m
 chosen by their first character; a rule may read on across spaces ("January 5, 2024", "Dr. Smith",
 "Chapter IV"). What no rule claims is read piece by piece.
 
-The rules live in :mod:`readaloud.text.number_rules` and :mod:`readaloud.text.word_rules`, their
-framework in :mod:`readaloud.text.rules`.
+The rules live in :mod:`~readaloud.text.english.number_rules` and
+:mod:`~readaloud.text.english.word_rules`, their framework in :mod:`~readaloud.text.english.rules`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from readaloud.text import number_rules, numbers, tables, tokens
-from readaloud.text import word_rules as _word_rules  # noqa: F401  (importing registers the rules)
+from readaloud.text.english import number_rules, numbers, tables, tokens
+from readaloud.text.english import word_rules as _word_rules  # noqa: F401  (importing registers the rules)
+from readaloud.text.english.rules import RuleSet, pick, wordset
 from readaloud.text.mapped import Editor, MappedText
 from readaloud.text.protect import PLACEHOLDER_CLASS, Protector
-from readaloud.text.rules import RuleSet, pick, wordset
 
 if TYPE_CHECKING:
-    from readaloud.text.normalize import NormalizeOptions
+    from readaloud.text.options import NormalizeOptions
 
 # Characters that start something to read; every branch starts with a class, so the regex engine
 # skips plain lower-case prose at C speed. Bare abbreviations ("vs") are found by their own scan.
@@ -56,7 +56,7 @@ _SENTENCE_STARTERS = wordset(
 )
 
 
-class Reader:
+class WordScanner:
     """One scan over one text: holds the text, options and editor."""
 
     def __init__(self, src: MappedText, options: NormalizeOptions, protector: Protector) -> None:
@@ -405,4 +405,4 @@ _SYMBOL_RULES = pick(
 
 def convert(src: MappedText, options: NormalizeOptions, protector: Protector) -> MappedText:
     """Read numbers, symbols and tokens of ``src`` as English words."""
-    return Reader(src, options, protector).run()
+    return WordScanner(src, options, protector).run()

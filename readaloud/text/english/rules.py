@@ -1,9 +1,10 @@
-"""The rule framework of the English reader: rules, their registry, and rule sets compiled into one regex.
+"""The rule framework of the English scanner: rules, their registry, and rule sets compiled into one regex.
 
 A rule is a named regex tried at the start of a chunk of text and a handler that returns the spoken form
 (or None to let later rules try). Rules register themselves with :func:`rule`; :func:`pick` builds a
 :class:`RuleSet`, which compiles its rules into a single alternation so that reading a chunk costs one
-regex call. Handlers see the text through :class:`Context` (the reader).
+regex call. Handlers see the text through :class:`Context` (the
+:class:`~readaloud.text.english.words.WordScanner`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from readaloud.text import tables
+from readaloud.text.english import tables
 
 if TYPE_CHECKING:
-    from readaloud.text.normalize import NormalizeOptions
+    from readaloud.text.options import NormalizeOptions
 
 
 class Context(Protocol):
-    """What a rule handler may ask of the reader about the text around its match."""
+    """What a rule handler may ask of the scanner about the text around its match."""
 
     text: str
     options: NormalizeOptions
@@ -100,7 +101,7 @@ class RuleSet:
             parts.append(f"(?P<r{index}>{scope}{_prefixed(rule.pattern.pattern, index)}))")
         self._combined = re.compile("|".join(parts))
 
-    def read(self, reader: Context, text: str, pos: int) -> tuple[int, str] | None:
+    def read(self, scanner: Context, text: str, pos: int) -> tuple[int, str] | None:
         """``(end, spoken)`` from the first rule that matches at ``pos`` and accepts, else None."""
         combined = self._combined.match(text, pos)
         if combined is None:
@@ -108,7 +109,7 @@ class RuleSet:
         first = int(combined.lastgroup[1:])  # type: ignore[index]
         view = _RuleMatch(combined, first)
         if view.end() > pos:
-            spoken = self.rules[first].handler(reader, view)
+            spoken = self.rules[first].handler(scanner, view)
             if spoken is not None:
                 return view.end(), spoken
         first += 1
@@ -116,7 +117,7 @@ class RuleSet:
             m = rule.pattern.match(text, pos)
             if m is None or m.end() <= pos:
                 continue
-            spoken = rule.handler(reader, m)
+            spoken = rule.handler(scanner, m)
             if spoken is not None:
                 return m.end(), spoken
         return None

@@ -1,19 +1,20 @@
-"""``say`` and ``voices``: speaking text, writing it to a file, and listing Kokoro's voices."""
+"""``readaloud say``: speak text (through the daemon, or in this process) or write it to an audio file."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from readaloud.errors import UsageError
+from readaloud.commands.say_text import read_text
+from readaloud.core import MAX_SPEED, MIN_SPEED, check_speed
+from readaloud.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
     from readaloud.config import Config
+    from readaloud.environment import Environment
 
 _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
 
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     say.add_argument("text", nargs="*", metavar="TEXT", help="words to speak; '-' reads standard input")
     say.add_argument("--file", type=Path, help="read the text from a file")
     say.add_argument("--voice", help="voice name, e.g. af_heart (see 'readaloud voices')")
-    say.add_argument("--speed", type=float, help="speaking rate, 0.5 to 2.0 (1.0 is normal)")
+    say.add_argument("--speed", type=float, help=f"speaking rate, {MIN_SPEED} to {MAX_SPEED} (1.0 is normal)")
     say.add_argument(
         "--output",
         "-o",
@@ -36,50 +37,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     say.add_argument("--no-daemon", action="store_true", help="speak in this process instead of the daemon")
     say.set_defaults(handler=run_say)
 
-    voices = sub.add_parser("voices", help="list the available voices")
-    voices.add_argument("--json", action="store_true", help="machine-readable output")
-    voices.add_argument("--language", help="only voices of this language, e.g. en-gb")
-    voices.set_defaults(handler=run_voices)
-
-
-def read_text(args: argparse.Namespace, env: Environment) -> str:
-    """The text of a ``say`` request: arguments, ``-`` for standard input, or ``--file``."""
-    if args.file is not None:
-        if args.text:
-            raise UsageError("give the text either as arguments or with --file, not both")
-        try:
-            data = args.file.read_bytes()
-        except OSError as error:
-            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
-        return data.decode("utf-8", errors="replace")
-    if args.text == ["-"] or (not args.text and not _is_tty(env.stdin)):
-        raw = getattr(env.stdin, "buffer", None)
-        if raw is not None:  # bytes that are not UTF-8 must not stop the reading
-            return str(raw.read().decode("utf-8", errors="replace"))
-        return str(env.stdin.read())
-    if not args.text:
-        raise UsageError("nothing to say: give TEXT, '-' for standard input, or --file PATH")
-    return " ".join(args.text)
-
-
-def _is_tty(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
 
 def run_say(args: argparse.Namespace, env: Environment) -> int:
     if args.output is not None:
         return _say_to_file(args, env)
     if args.no_daemon:
         return _say_in_process(args, env)
-    from readaloud.commands.say_client import say_via_daemon
+    from readaloud.commands.say_daemon import say_via_daemon
 
     return say_via_daemon(args, env)
 
 
 def _settings(args: argparse.Namespace) -> tuple[Config, str, float]:
     from readaloud.config import load_config
-    from readaloud.speech.engine import check_speed
     from readaloud.speech.voices import voice_info
 
     config = load_config()
@@ -127,7 +97,7 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
     seconds = len(audio) / synthesizer.sample_rate
     if not args.quiet:
         print(f"wrote {output} ({seconds:.1f} s, voice {voice})", file=env.stderr)
-    return 0
+    return ExitStatus.OK
 
 
 def _current_umask() -> int:
@@ -142,24 +112,3 @@ def _say_in_process(args: argparse.Namespace, env: Environment) -> int:
     from readaloud.playback.speak import speak_in_process
 
     return speak_in_process(config, text, voice, speed, env)
-
-
-def run_voices(args: argparse.Namespace, env: Environment) -> int:
-    from readaloud.speech.voices import VOICES
-
-    voices = [v for v in VOICES.values() if args.language in (None, v.language)]
-    if args.language and not voices:
-        languages = sorted({v.language for v in VOICES.values()})
-        raise UsageError(f"no voices for language {args.language!r}; languages: {', '.join(languages)}")
-    if args.json:
-        rows = [
-            {"name": v.name, "language": v.language, "gender": v.gender, "label": v.display_name}
-            for v in voices
-        ]
-        json.dump(rows, env.stdout, indent=2)
-        env.stdout.write("\n")
-        return 0
-    width = max(len(v.name) for v in voices)
-    for v in voices:
-        print(f"{v.name:<{width}}  {v.language:<6} {v.gender:<7} {v.display_name}", file=env.stdout)
-    return 0

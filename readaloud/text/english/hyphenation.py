@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from readaloud.text.wordlist import english_words
+from readaloud.text.english.wordlist import english_words
 
 _WORD_BEFORE = re.compile(r"[^\W\d_]+$")
 _WORD_AFTER = re.compile(r"[^\W\d_]+")

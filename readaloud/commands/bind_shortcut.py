@@ -17,11 +17,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
-from readaloud.desktop.keys import KeyCombo, same_gtk_accelerator
 from readaloud.errors import ReadaloudError
+from readaloud.keys import KeyCombo, same_gtk_accelerator
 
 if TYPE_CHECKING:
-    from readaloud.cli import Environment
+    from readaloud.environment import Environment
 
 MEDIA_KEYS = "org.gnome.settings-daemon.plugins.media-keys"
 CUSTOM_SCHEMA = f"{MEDIA_KEYS}.custom-keybinding"
@@ -29,7 +29,6 @@ CUSTOM_BASE = "/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings/
 OUR_PATH = f"{CUSTOM_BASE}readaloud-read-selection/"
 SHORTCUT_NAME = "Read aloud: read selection"
 DESKTOPS = ("auto", "gnome", "kde", "sway", "i3", "hyprland", "xfce", "other")
-DEFAULT_KEY = "<ctrl>+<alt>+r"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def bind_shortcut(args: argparse.Namespace, env: Environment) -> int:
-    from readaloud.desktop.keys import parse_combo
+    from readaloud.keys import parse_combo
 
     where = "--key" if args.key else "hotkeys.read_selection"
     combo = parse_combo(args.key or _configured_key(), where=where)
@@ -69,12 +68,9 @@ def bind_shortcut(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _configured_key() -> str:
-    try:
-        from readaloud.config import load_config
-    except ImportError:
-        return DEFAULT_KEY
-    key = str(load_config().hotkeys.read_selection)
-    return key or DEFAULT_KEY
+    from readaloud.config import HotkeysConfig, load_config
+
+    return load_config().hotkeys.read_selection or HotkeysConfig().read_selection
 
 
 def detect_desktop(environ: Mapping[str, str]) -> str:

@@ -1,7 +1,7 @@
 """Spoken forms of single written tokens: words, identifiers, file names, URLs, e-mail, paths, flags.
 
 Pure string functions (no offsets; cached, since technical text repeats its tokens): the scanner in
-:mod:`readaloud.text.words` decides what a token is and replaces it whole. Every function returns
+:mod:`readaloud.text.english.words` decides what a token is and replaces it whole. Every function returns
 plain words that misaki reads well; symbols that carry meaning become words ("dot", "at"), the rest
 are dropped.
 """
@@ -12,8 +12,8 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from readaloud.text import numbers, tables
-from readaloud.text.wordlist import english_words
+from readaloud.text.english import numbers, tables
+from readaloud.text.english.wordlist import english_words
 
 # camelCase / PascalCase / acronym boundaries: "parseHTTPResponse2" → parse HTTP Response 2.
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")

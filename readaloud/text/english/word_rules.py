@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
-from readaloud.text import number_rules, numbers, tables, tokens
-from readaloud.text.rules import KEY, MOD, MONTH, Context, Match, rule
+from readaloud.text.english import number_rules, numbers, tables, tokens
+from readaloud.text.english.rules import KEY, MOD, MONTH, Context, Match, rule
 
 
 # --- word rules ---------------------------------------------------------------------------------------
 @rule("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w])")
-def _email(reader: Context, m: Match) -> str | None:
+def _email(scanner: Context, m: Match) -> str | None:
     return tokens.read_email(m.group())
 
 
@@ -20,24 +20,24 @@ def _email(reader: Context, m: Match) -> str | None:
     rf"(?i:(?:{MOD})(?:\s?[+-]\s?(?:{MOD}))*\s?[+-]\s?(?P<key>F\d{{1,2}}|{KEY}|[A-Za-z0-9]|[^\s\w]))"
     r"(?![\w])",
 )
-def _chord(reader: Context, m: Match) -> str | None:
+def _chord(scanner: Context, m: Match) -> str | None:
     return tokens.read_chord(m.group())
 
 
 @rule("programming-language", r"(?P<lang>[CFJ]#|C\+\+|G\+\+)(?![\w#+])")
-def _programming_language(reader: Context, m: Match) -> str | None:
+def _programming_language(scanner: Context, m: Match) -> str | None:
     lang = m["lang"]
     return f"{lang[0]} sharp" if lang[1] == "#" else f"{lang[0]} plus plus"
 
 
 @rule("dotted-abbreviation", r"(?P<abbr>(?:[A-Za-z]{1,6}\.){1,4})(?![\w])|(?P<etal>et al\.)")
-def _dotted_abbreviation(reader: Context, m: Match) -> str | None:
+def _dotted_abbreviation(scanner: Context, m: Match) -> str | None:
     abbr = m["abbr"] or m["etal"]
     key = abbr[:-1]
     lower = key.lower()
     start, end = m.start(), m.end()
-    nxt = reader.next_word(end)
-    prev = reader.prev_word(start)
+    nxt = scanner.next_word(end)
+    prev = scanner.prev_word(start)
     spoken: str | None = None
     ends = False
     title_here = nxt[:1].isupper() and not (key in tables.AFTER_NAME and _is_name(prev))
@@ -64,7 +64,7 @@ def _dotted_abbreviation(reader: Context, m: Match) -> str | None:
         return key  # an initial: "J. R. R. Tolkien"
     if spoken is None:
         return None
-    if ends and reader.at_sentence_end(end):
+    if ends and scanner.at_sentence_end(end):
         spoken += "."
     return spoken
 
@@ -80,37 +80,37 @@ def _is_name(word: str) -> bool:
 
 
 @rule("title", r"(?P<t>Dr|Mr|Mrs|Ms|Mx|Prof|St|Mt|Ft)(?= [A-Z])")
-def _title(reader: Context, m: Match) -> str | None:
+def _title(scanner: Context, m: Match) -> str | None:
     return tables.TITLES[m["t"]]
 
 
 @rule("bare-abbreviation", r"(?P<w>vs|aka|approx|etc|w/o|w/|b/c)(?![\w/])", re.IGNORECASE)
-def _bare(reader: Context, m: Match) -> str | None:
+def _bare(scanner: Context, m: Match) -> str | None:
     return tables.BARE.get(m["w"].lower())
 
 
 @rule("month-day", rf"(?P<mon>{MONTH})\.?\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s(?P<y>\d{{4}}))?(?![\w:])")
-def _month_day(reader: Context, m: Match) -> str | None:
+def _month_day(scanner: Context, m: Match) -> str | None:
     day = int(m["d"])
     if not 1 <= day <= 31:
         return None
     month = tables.MONTHS[m["mon"].lower()]
-    return numbers.calendar_date(int(m["y"]) if m["y"] else None, month, day, british=reader.british)
+    return numbers.calendar_date(int(m["y"]) if m["y"] else None, month, day, british=scanner.british)
 
 
 @rule("month-year", rf"(?P<mon>{MONTH})\.?\s(?P<y>\d{{4}})(?![\w:])")
-def _month_year(reader: Context, m: Match) -> str | None:
+def _month_year(scanner: Context, m: Match) -> str | None:
     month = tables.MONTHS[m["mon"].lower()]
-    return f"{tables.MONTH_NAMES[month]} {numbers.year(int(m['y']), british=reader.british)}"
+    return f"{tables.MONTH_NAMES[month]} {numbers.year(int(m['y']), british=scanner.british)}"
 
 
 @rule("roman", r"(?P<ctx>[A-Z][a-z]+)\s(?P<r>[IVXLCDM]+)(?![\w])")
-def _roman(reader: Context, m: Match) -> str | None:
+def _roman(scanner: Context, m: Match) -> str | None:
     ctx, numeral = m["ctx"], m["r"]
     value = numbers.roman_to_int(numeral)
     if value is None:
         return None
-    if ctx in tables.REGNAL_NAMES or reader.prev_word(m.start()) in tables.ROYAL_TITLES:
+    if ctx in tables.REGNAL_NAMES or scanner.prev_word(m.start()) in tables.ROYAL_TITLES:
         return f"{ctx} the {numbers.ordinal(value)}"
     if ctx in tables.ROMAN_CARDINAL_CONTEXT:
         return f"{ctx} {numbers.cardinal(value)}"
@@ -121,19 +121,19 @@ def _roman(reader: Context, m: Match) -> str | None:
     "version-v",
     r"[vV](?P<ver>\d+(?:\.\d+)*)(?P<pre>[-.]?(?:alpha|beta|rc|dev|pre|post|[ab])(?:\.?\d+)?)?(?![\w])",
 )
-def _version_v(reader: Context, m: Match) -> str | None:
+def _version_v(scanner: Context, m: Match) -> str | None:
     return "version " + number_rules.read_version(m["ver"], m["pre"])
 
 
 @rule("versioned-name", r"(?P<name>[A-Z][A-Za-z]+)\s(?P<ver>\d+\.\d+)(?![\w.]|\.\d)")
-def _versioned_name(reader: Context, m: Match) -> str | None:
+def _versioned_name(scanner: Context, m: Match) -> str | None:
     if m["name"] not in tables.SOFTWARE:
         return None
     return f"{m['name']} {number_rules.read_version(m['ver'], None)}"
 
 
 @rule("windows-path", r"[A-Za-z]:\\[^\s\"<>|]*")
-def _windows_path(reader: Context, m: Match) -> str | None:
+def _windows_path(scanner: Context, m: Match) -> str | None:
     return tokens.read_path(m.group().rstrip(".,;:!?)"))
 
 
@@ -142,11 +142,11 @@ def _windows_path(reader: Context, m: Match) -> str | None:
     r"(?P<p>[\w.-]+(?:/[\w.@+-]*[\w@+-]){2,}/?|[\w.-]+/[\w-]+\.[A-Za-z0-9]{1,5}|[\w-]+(?:\.[\w-]+)+/[\w.@+-]*[\w@+-])"
     r"(?![\w/])",
 )
-def _relative_path(reader: Context, m: Match) -> str | None:
+def _relative_path(scanner: Context, m: Match) -> str | None:
     path = m["p"]
     host = path.split("/", 1)[0]
     if "." in host and host.rsplit(".", 1)[1].lower() in tables.TLDS and host.rsplit(".", 1)[1].islower():
-        return tokens.read_url(path, reader.options.urls)  # a bare domain with a path: docs.rs/regex
+        return tokens.read_url(path, scanner.options.urls)  # a bare domain with a path: docs.rs/regex
     parts = path.split("/")
     if all(p.isalpha() for p in parts) and any(p.isupper() for p in parts):
         return " ".join(tokens.read_word(p) for p in parts)  # a list of options: S/M/L/XL
@@ -154,7 +154,7 @@ def _relative_path(reader: Context, m: Match) -> str | None:
 
 
 @rule("word-slash-word", r"(?P<a>[A-Za-z]+)/(?P<b>[A-Za-z]+)(?![\w/])")
-def _word_slash_word(reader: Context, m: Match) -> str | None:
+def _word_slash_word(scanner: Context, m: Match) -> str | None:
     a, b = m["a"], m["b"]
     if a.lower() == "and" and b.lower() == "or":
         return "and or"
@@ -168,7 +168,7 @@ def _word_slash_word(reader: Context, m: Match) -> str | None:
     # The lookahead asks for a letter without the quadratic backtracking of "X*[A-Za-z]X*".
     r"(?P<name>(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)(?P<call>\(\))?(?![\w])",
 )
-def _dotted_name(reader: Context, m: Match) -> str | None:
+def _dotted_name(scanner: Context, m: Match) -> str | None:
     name = m["name"]
     parts = name.split(".")
     last = parts[-1]
@@ -185,12 +185,12 @@ def _dotted_name(reader: Context, m: Match) -> str | None:
 
 
 @rule("identifier", r"(?P<id>_*[A-Za-z][A-Za-z0-9]*(?:_+[A-Za-z0-9]+)+_*|__[A-Za-z0-9]+__)(?:\(\))?(?![\w])")
-def _identifier(reader: Context, m: Match) -> str | None:
+def _identifier(scanner: Context, m: Match) -> str | None:
     return tokens.read_identifier(m["id"])
 
 
 @rule("letters-digits", r"(?P<w>[A-Za-z]+\d[A-Za-z0-9]*)(?![\w])")
-def _letters_digits(reader: Context, m: Match) -> str | None:
+def _letters_digits(scanner: Context, m: Match) -> str | None:
     word = m["w"]
     known = tables.ACRONYM_WORDS.get(word)
     if known:
@@ -212,12 +212,12 @@ def _letters_digits(reader: Context, m: Match) -> str | None:
     r"(?<![^\s(\"'])(?P<p>(?:~|\.{1,2})?/[\w.@+-]*[\w@+-](?:/[\w.@+-]*[\w@+-])*/?)"
     r"(?=[.,;:!?)\"']*(?:\s|$))",
 )
-def _path(reader: Context, m: Match) -> str | None:
+def _path(scanner: Context, m: Match) -> str | None:
     return tokens.read_path(m["p"])
 
 
 @rule("dotfile", r"(?<![^\s(\"'])\.(?P<name>[A-Za-z][\w.-]*[A-Za-z0-9])(?![\w])")
-def _dotfile(reader: Context, m: Match) -> str | None:
+def _dotfile(scanner: Context, m: Match) -> str | None:
     return (
         "dot " + tokens.read_filename(m["name"])
         if "." in m["name"]
@@ -226,12 +226,12 @@ def _dotfile(reader: Context, m: Match) -> str | None:
 
 
 @rule("ellipsis", r"\.{3,}|…")
-def _ellipsis(reader: Context, m: Match) -> str | None:
+def _ellipsis(scanner: Context, m: Match) -> str | None:
     return "…"
 
 
 @rule("flag", r"(?<![^\s(\"'`])(?P<f>--?[A-Za-z][\w-]*(?:=[^\s\"'`)]+)?)(?=[\s.,;:!?)\"'`]|$)")
-def _flag(reader: Context, m: Match) -> str | None:
+def _flag(scanner: Context, m: Match) -> str | None:
     flag = m["f"]
     if (
         flag.startswith("-")
@@ -245,27 +245,27 @@ def _flag(reader: Context, m: Match) -> str | None:
 
 
 @rule("dash", r"-{1,3}(?=\s|$)|—|–")
-def _dash(reader: Context, m: Match) -> str | None:
+def _dash(scanner: Context, m: Match) -> str | None:
     return "—"
 
 
 @rule("control-caret", r"\^(?P<k>[A-Z])(?![\w])")
-def _control_caret(reader: Context, m: Match) -> str | None:
+def _control_caret(scanner: Context, m: Match) -> str | None:
     return f"control {m['k']}"
 
 
 @rule("mac-chord", r"(?P<c>[⌘⌥⇧⌃]+[A-Za-z0-9])(?![\w])")
-def _mac_chord(reader: Context, m: Match) -> str | None:
+def _mac_chord(scanner: Context, m: Match) -> str | None:
     return tokens.read_chord(m["c"])
 
 
 @rule("arrow", r"(?:->|=>|-->|==>)(?![>=])")
-def _arrow(reader: Context, m: Match) -> str | None:
+def _arrow(scanner: Context, m: Match) -> str | None:
     return "to"
 
 
 @rule("operator", r"(?P<op><=|>=|==|!=|&&|\|\||<-)(?=\s|$)")
-def _operator(reader: Context, m: Match) -> str | None:
+def _operator(scanner: Context, m: Match) -> str | None:
     return {
         "<=": "is less than or equal to",
         ">=": "is greater than or equal to",
@@ -278,17 +278,17 @@ def _operator(reader: Context, m: Match) -> str | None:
 
 
 @rule("hashtag", r"#(?P<tag>[A-Za-z][\w]*)")
-def _hashtag(reader: Context, m: Match) -> str | None:
+def _hashtag(scanner: Context, m: Match) -> str | None:
     return tokens.read_word(m["tag"]) if "_" not in m["tag"] else tokens.read_identifier(m["tag"])
 
 
 @rule("mention", r"@(?P<name>[A-Za-z][\w.-]*[A-Za-z0-9_])(?![\w@])")
-def _mention(reader: Context, m: Match) -> str | None:
+def _mention(scanner: Context, m: Match) -> str | None:
     return "at " + tokens.read_identifier(m["name"].replace(".", " dot ").replace("-", "_"))
 
 
 @rule("fraction-symbol", r"(?P<w>\d+)?(?P<f>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞⅐⅑⅒])")
-def _fraction_symbol(reader: Context, m: Match) -> str | None:
+def _fraction_symbol(scanner: Context, m: Match) -> str | None:
     a, b = tables.VULGAR_FRACTIONS[m["f"]]
     if m["w"]:
         return numbers.mixed_fraction(int(m["w"]), a, b)
@@ -296,13 +296,13 @@ def _fraction_symbol(reader: Context, m: Match) -> str | None:
 
 
 @rule("url", r"(?i:(?:https?|ftp|sftp|file|wss?|ssh|git|s3)://|www\.)[^\s<>\"]+")
-def _url(reader: Context, m: Match) -> str | None:
+def _url(scanner: Context, m: Match) -> str | None:
     url = m.group()
     # Trailing punctuation (and an unbalanced ")") belongs to the sentence, not the URL.
     trimmed = url.rstrip(".,;:!?'\"]}")
     while trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
         trimmed = trimmed[:-1].rstrip(".,;:!?'\"]}")
-    return tokens.read_url(trimmed, reader.options.urls) + url[len(trimmed) :]
+    return tokens.read_url(trimmed, scanner.options.urls) + url[len(trimmed) :]
 
 
 _EMOTICONS = {
@@ -325,5 +325,5 @@ _EMOTICONS = {
 
 
 @rule("emoticon", r"(?<![^\s(\"'])(?P<e>[:;=]['-]?[)(DPpOo/\\|\]\[*3]|</?3)(?=[\s.,!?)\"']|$)")
-def _emoticon(reader: Context, m: Match) -> str | None:
-    return _EMOTICONS.get(m["e"], "smiley") if reader.options.emoji == "name" else ""
+def _emoticon(scanner: Context, m: Match) -> str | None:
+    return _EMOTICONS.get(m["e"], "smiley") if scanner.options.emoji == "name" else ""

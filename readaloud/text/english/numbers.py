@@ -190,7 +190,7 @@ def clock(
 
 def calendar_date(year_: int | None, month: int, day: int | None, *, british: bool = False) -> str:
     """US "January fifteenth, twenty twenty-four"; British "the fifteenth of January twenty twenty-four"."""
-    from readaloud.text.tables import MONTH_NAMES
+    from readaloud.text.english.tables import MONTH_NAMES
 
     name = MONTH_NAMES[month]
     if day is None:

@@ -1,0 +1,118 @@
+"""Where sentences are cut for synthesis (plan_chunks) and the running cost estimate behind it."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from readaloud.speech.schedule import MIN_CHUNK_WORDS, SynthesisCost, plan_chunks
+from readaloud.speech.types import Break, PhonemeWord
+
+
+def words(count: int, *, clause_after: tuple[int, ...] = (), tokens: int = 4) -> list[PhonemeWord]:
+    """``count`` words; a comma after the (1-based) positions in ``clause_after``; a full stop last."""
+    result = []
+    for index in range(1, count + 1):
+        follows = Break.SENTENCE if index == count else Break.CLAUSE if index in clause_after else Break.WORD
+        result.append(PhonemeWord(f"w{index}", tokens, follows))
+    return result
+
+
+def cost(fixed: float = 0.3, rate: float = 0.5) -> SynthesisCost:
+    return SynthesisCost(fixed=fixed, rate=rate, audio_per_token=0.075)  # 0.3 s per 4-token word
+
+
+def test_with_audio_to_spare_a_sentence_is_read_whole() -> None:
+    assert plan_chunks(words(20), 30.0, cost()).ends == (20,)
+
+
+def test_with_nothing_buffered_the_first_chunk_is_short_and_the_rest_follows_in_time() -> None:
+    plan = plan_chunks(words(20), 0.0, cost())
+    assert len(plan.ends) >= 2
+    assert MIN_CHUNK_WORDS <= plan.ends[0] <= 6
+    first = cost().seconds(plan.ends[0] * 0.3)
+    assert plan.wait == pytest.approx(first + cost().margin(first), rel=0.2)
+
+
+def test_a_cut_falls_at_a_comma_rather_than_between_the_words_of_a_phrase() -> None:
+    plan = plan_chunks(words(20, clause_after=(5,)), 0.0, cost())
+    assert plan.ends[0] == 5
+
+
+def test_a_slow_machine_waits_longer_rather_than_cutting_a_short_sentence() -> None:
+    plan = plan_chunks(words(5), 0.0, cost(fixed=0.5, rate=0.9))
+    assert plan.ends == (5,)
+
+
+def test_a_busier_machine_needs_more_audio_buffered_before_it_can_start() -> None:
+    idle = plan_chunks(words(20), 0.0, cost(0.3, 0.5))
+    busy = plan_chunks(words(20), 0.0, cost(0.45, 0.9))
+    assert busy.wait > idle.wait
+
+
+def test_chunks_never_exceed_the_models_context() -> None:
+    plan = plan_chunks(words(300, tokens=5), math.inf, cost())
+    starts = (0, *plan.ends[:-1])
+    assert all((end - start) * 5 <= 510 for start, end in zip(starts, plan.ends, strict=True))
+    assert len(plan.ends) == 3  # 1500 tokens: as few cuts as the context allows
+
+
+@settings(deadline=None)
+@given(
+    count=st.integers(min_value=1, max_value=60),
+    buffered=st.floats(min_value=0.0, max_value=20.0),
+    fixed=st.floats(min_value=0.01, max_value=1.0),
+    rate=st.floats(min_value=0.05, max_value=2.0),
+    clauses=st.sets(st.integers(min_value=1, max_value=59), max_size=6),
+    tokens=st.integers(min_value=1, max_value=200),
+)
+def test_every_plan_covers_the_sentence_in_order_within_the_limits(
+    count: int, buffered: float, fixed: float, rate: float, clauses: set[int], tokens: int
+) -> None:
+    plan = plan_chunks(words(count, clause_after=tuple(clauses), tokens=tokens), buffered,
+                       cost(fixed, rate))
+    assert plan.ends[-1] == count
+    assert list(plan.ends) == sorted(set(plan.ends))
+    starts = (0, *plan.ends[:-1])
+    for start, end in zip(starts, plan.ends, strict=True):
+        assert (end - start) * tokens <= 510 or end - start == 1
+        assert end - start >= MIN_CHUNK_WORDS or end == count or (end - start + 1) * tokens > 510
+    assert plan.wait >= 0.0
+
+
+def test_the_estimate_learns_fixed_cost_and_rate_from_chunks_of_different_lengths() -> None:
+    estimate = SynthesisCost()
+    rng = random.Random(1)
+    for _ in range(20):
+        audio = rng.uniform(0.5, 6.0)
+        estimate.observe(round(audio / 0.075), 1.0, audio, (0.2 + 0.4 * audio) * rng.uniform(0.97, 1.03))
+    assert estimate.fixed == pytest.approx(0.2, abs=0.08)
+    assert estimate.rate == pytest.approx(0.4, rel=0.1)
+    assert estimate.audio_seconds(40) == pytest.approx(3.0, rel=0.05)
+
+
+def test_the_estimate_follows_a_machine_that_suddenly_gets_busy() -> None:
+    estimate = SynthesisCost(fixed=0.2, rate=0.4)
+    for audio in (1.0, 3.0, 2.0, 4.0):
+        estimate.observe(round(audio / 0.075), 1.0, audio, 0.2 + 0.4 * audio)
+    estimate.observe(27, 1.0, 2.0, 2.0 * (0.2 + 0.4 * 2.0))  # one chunk took twice as long
+    # After one slow chunk it already expects most of the slowdown (it errs on the safe side)...
+    assert estimate.seconds(2.0) > 1.6 * (0.2 + 0.4 * 2.0)
+    for audio in (1.0, 3.0, 2.0):
+        estimate.observe(round(audio / 0.075), 1.0, audio, 2.0 * (0.2 + 0.4 * audio))
+    # ... and after a few more it has it.
+    assert estimate.seconds(2.0) == pytest.approx(2.0 * (0.2 + 0.4 * 2.0), rel=0.1)
+
+
+def test_noisy_timings_widen_the_safety_margin() -> None:
+    steady, noisy = SynthesisCost(), SynthesisCost()
+    rng = random.Random(2)
+    for _ in range(12):
+        audio = rng.uniform(1.0, 4.0)
+        steady.observe(40, 1.0, audio, 0.3 + 0.5 * audio)
+        noisy.observe(40, 1.0, audio, (0.3 + 0.5 * audio) * rng.choice((0.6, 1.5)))
+    assert noisy.margin(1.0) > 1.5 * steady.margin(1.0)

@@ -1,0 +1,182 @@
+"""The player's chunk scheduling on a simulated machine: synthesis costs what a fake engine says,
+on a simulated clock that advances with the audio played, so the race between synthesis and
+playback is exact and repeatable however busy the test machine is.
+
+What a listener would notice is checked on the played audio: where the silences fall (inside a
+sentence, or between sentences), how soon the first sound comes, and the under-runs counted.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from readaloud.playback.player import Reader, State
+from readaloud.speech.schedule import Plan, Planner, SynthesisCost, plan_chunks
+from readaloud.speech.types import PhonemeWord
+from tests.fakes import (
+    SAMPLE_RATE,
+    FakeSink,
+    FakeSynthesizer,
+    ManualPost,
+    SimulatedClock,
+    sound_runs,
+    wait_for,
+)
+
+PAUSE = 0.25
+WORD = 0.3  # seconds of audio per word
+PARAGRAPH = (
+    "The library opens at nine in the morning and the reading room stays quiet until noon. "
+    "Visitors may borrow up to five books at a time as long as they bring their card with them. "
+    "Please return everything within two weeks or renew it from home."
+)
+MORE = (
+    "On the first floor you will find maps, old newspapers and a small café by the window. "
+    "The staff can help you find a quiet desk or order a book from another branch. "
+    "Children's stories are read aloud every Saturday at eleven in the garden room."
+)
+
+
+class Machine:
+    """A reader on a simulated machine where each synthesis call costs ``cost_of(call, audio)``."""
+
+    def __init__(self, cost_of: Callable[[int, float], float], *, cost: SynthesisCost | None = None,
+                 planner: Planner = plan_chunks) -> None:
+        self.clock = SimulatedClock()
+        self.synth = FakeSynthesizer(word_seconds=WORD, clock=self.clock, cost_of=cost_of)
+        self.sink = FakeSink()
+        self.post = ManualPost()
+        self.reader = Reader(self.synth, self.sink, voice="af_heart", speed=1.0, sentence_pause=PAUSE,
+                             preroll=0.0, post=self.post, clock=self.clock, cost=cost, planner=planner)
+        self.calls: list[tuple[float, float]] = []  # (simulated start, simulated cost) of each call
+
+    def _settled(self) -> bool:
+        return self.clock.sleepers_blocked() or self.reader.wait_until_synthesis_idle(timeout=0.001)
+
+    def read(self, text: str, limit: float = 120.0) -> np.ndarray:
+        """Say ``text`` and play until it is done; the audio heard, from the request on."""
+        self.reader.say(text)
+        block = self.sink.block / SAMPLE_RATE
+        start = len(self.sink.output)
+        for _ in range(round(limit / block)):
+            assert wait_for(self._settled, timeout=10)
+            self.sink.pull()
+            self.clock.advance(block)
+            self.post.run()
+            if self.reader.state is State.IDLE:
+                return self.sink.output[start:]
+        raise AssertionError("reading did not finish")
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+@dataclass(frozen=True)
+class Heard:
+    first_sound: float
+    inside: list[float]  # silences inside sentences (same tone on both sides)
+    between: list[float]  # silences between sentences
+
+
+def listen(audio: np.ndarray) -> Heard:
+    runs = sound_runs(audio, min_gap=0.01)
+    inside, between = [], []
+    for a, b in itertools.pairwise(runs):
+        gap = (b.start - a.end) / SAMPLE_RATE
+        (inside if round(a.frequency) == round(b.frequency) else between).append(gap)
+    return Heard(runs[0].start / SAMPLE_RATE, inside, between)
+
+
+def linear(fixed: float, rate: float) -> Callable[[int, float], float]:
+    return lambda call, audio: fixed + rate * audio
+
+
+@pytest.fixture
+def machine():
+    made: list[Machine] = []
+
+    def make(*args: object, **kwargs: object) -> Machine:
+        made.append(Machine(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    yield make
+    for m in made:
+        m.close()
+
+
+def test_a_fast_machine_streams_without_a_gap_inside_any_sentence(machine) -> None:
+    m = machine(linear(0.3, 0.5))
+    heard = listen(m.read(PARAGRAPH))
+    assert heard.inside == []
+    assert m.reader.underruns.count == 0
+    assert len(m.synth.calls) > 3  # some sentence was cut to start soon
+
+
+def test_the_first_sound_comes_after_little_more_than_the_first_chunk(machine) -> None:
+    m = machine(linear(0.3, 0.5))
+    heard = listen(m.read(PARAGRAPH))
+    first_words = len(m.synth.calls[0][0].split())
+    first_call = 0.3 + 0.5 * first_words * WORD
+    assert first_words < 8
+    assert heard.first_sound <= 1.2 * first_call + 0.05
+
+
+def test_a_machine_slower_than_real_time_waits_between_sentences_only(machine) -> None:
+    m = machine(linear(0.4, 1.4))
+    heard = listen(m.read(PARAGRAPH))
+    assert heard.inside == []
+    assert m.reader.underruns.count == 0
+    assert all(gap >= PAUSE - 0.01 for gap in heard.between)
+    assert max(heard.between) > PAUSE + 0.5  # it had to wait, and it did so between sentences
+
+
+def test_a_machine_that_gets_busy_between_sentences_adapts_without_a_gap(machine) -> None:
+    # Calls get three times as dear from the fourth on (another program took a core).
+    m = machine(lambda call, audio: 0.2 + 0.25 * audio if call < 4 else 0.5 + 0.75 * audio)
+    heard = listen(m.read(PARAGRAPH + " " + MORE))
+    assert heard.inside == []
+    assert m.reader.underruns.count == 0
+
+
+def test_an_estimate_learned_on_a_busy_machine_follows_it_when_it_becomes_idle(machine) -> None:
+    m = machine(lambda call, audio: 0.6 + 0.9 * audio if call < 4 else 0.2 + 0.3 * audio)
+    m.read(PARAGRAPH + " " + MORE)
+    assert len(m.synth.calls) >= 8
+    assert m.reader.synthesis_cost.seconds(3.0) == pytest.approx(0.2 + 0.3 * 3.0, rel=0.25)
+
+
+def late_from(word: str) -> Callable[..., Plan]:
+    """A planner that cuts every two words and, from ``word`` on, finds that the rest cannot
+    be ready in time until 5 s of audio are buffered: what happens when the machine gets busy."""
+    late = False
+
+    def plan(rest: list[PhonemeWord], buffered: float, cost: SynthesisCost, *, speed: float = 1.0,
+             wait_weight: float = 1.0) -> Plan:
+        nonlocal late
+        late = late or rest[0].phonemes == word
+        return Plan((*range(2, len(rest), 2), len(rest)), max(0.0, 5.0 - buffered) if late else 0.0)
+
+    return plan
+
+
+@pytest.mark.parametrize("late_at", ["late", "we"])
+def test_falling_behind_mid_sentence_waits_at_the_next_clause(late_at) -> None:
+    text = ("Good morning to you all. When the rain stopped late in the afternoon, we walked down "
+            "to the harbour to watch the boats come in.")
+    # Calls from the eighth on ("we walked", after the comma) are slow: the machine got busy.
+    m = Machine(lambda call, audio: 0.05 + 0.1 * audio if call < 8 else 1.5, planner=late_from(late_at))
+    try:
+        runs = sound_runs(m.read(text), min_gap=0.01)
+    finally:
+        m.close()
+    second = [run for run in runs if round(run.frequency) == round(FakeSynthesizer.tone_frequency(1))]
+    assert len(second) == 2  # one wait inside the sentence ...
+    assert (second[0].end - second[0].start) / SAMPLE_RATE == pytest.approx(8 * WORD, abs=0.05)
+    assert (second[1].start - second[0].end) / SAMPLE_RATE > 0.5
+    # ... right after "afternoon,", and deliberate: not an under-run
+    assert m.reader.underruns.count == 0
