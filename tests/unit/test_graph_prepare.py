@@ -12,19 +12,19 @@ import numpy as np
 import onnx
 import pytest
 
+from readaloud.errors import GraphPreparationError
 from readaloud.speech.assets.integrity import sha256_file
 from readaloud.speech.engine import FRAME_SAMPLES
 from readaloud.speech.graph import choose, prepare
 from readaloud.speech.graph.choose import choose_graph
 from readaloud.speech.graph.prepare import (
     PREPARED_SUFFIX,
-    GraphPreparationError,
     PreparedManifest,
     find_prepared,
     load_probe,
     prepared_path,
 )
-from tests.toy_kokoro import float_model, save_float_model, save_int8_model
+from tests.support.toy_kokoro import float_model, save_float_model, save_int8_model
 
 
 @pytest.fixture

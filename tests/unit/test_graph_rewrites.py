@@ -14,7 +14,7 @@ from readaloud.speech.engine import FRAME_SAMPLES
 from readaloud.speech.graph import rewrites
 from readaloud.speech.graph.editor import GraphEditor
 from readaloud.speech.graph.prepare import load_probe, spectral_snr_db
-from tests.toy_kokoro import float_model, save_int8_model
+from tests.support.toy_kokoro import float_model, save_int8_model
 
 PROBE = load_probe()
 

@@ -6,9 +6,9 @@ is missing or stale, and falls back to the model as downloaded when that fails. 
 does and what it buys is in ``rewrites.py`` and ``bench/graph.py``.
 """
 
+from readaloud.errors import GraphPreparationError
 from readaloud.speech.graph.choose import GraphChoice, choose_graph
 from readaloud.speech.graph.prepare import (
-    GraphPreparationError,
     PreparedManifest,
     find_prepared,
     prepared_path,

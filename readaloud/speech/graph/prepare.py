@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from readaloud import paths
-from readaloud.errors import EngineError
+from readaloud.errors import GraphPreparationError
 from readaloud.speech.assets.integrity import Manifest, commit, sha256_file, temp_beside
 from readaloud.speech.engine import FRAME_SAMPLES
 
@@ -38,10 +38,6 @@ MANIFEST_SUFFIX = ".json"
 MIN_PROBE_SPECTRAL_SNR_DB = 12.0
 
 Report = Callable[[str], None]
-
-
-class GraphPreparationError(EngineError):
-    """The prepared copy could not be written or did not pass its check."""
 
 
 @dataclass(frozen=True)
