@@ -1,14 +1,19 @@
 """The prepared Kokoro graph against the model as downloaded, in the same run. Prints Markdown tables.
 
-    .venv/bin/python bench/graph.py [--rounds 5] [--sections speed,threads,memory] [--threads N]
+    .venv/bin/python bench/graph.py [--rounds 5] [--threads 1,2] [--sections speed,memory,daemon]
+                                    [--busy] [--sections threads]
 
-* speed: real-time factor (synthesis seconds per second of audio; lower is faster) of the stock
-  int8 model and the prepared copy, interleaved run by run in random order, for a short, a medium
-  and a long sentence, with the machine idle and with one core kept busy by a shell loop that this
-  script starts and stops. Medians over the rounds; CPU seconds per audio second beside them.
-* threads: the prepared graph with 1 and 2 intra-op threads, worker spinning on and off, idle and
-  busy: wall and CPU real-time factors (spinning shows up as CPU burnt, not speed).
-* memory: each model in its own process: load time, RSS after load, after a long sentence, peak.
+* speed: time per call and real-time factor (synthesis seconds per second of audio; lower is
+  faster) of the stock int8 model and the prepared copy with 1 and 2 intra-op threads, interleaved
+  call by call in random order, for a short, a medium and a long sentence. Medians over the rounds;
+  CPU seconds per audio second beside them (less sensitive to other processes than wall time).
+  With ``--busy`` the table is repeated with one core kept busy by a shell loop this script starts.
+* threads: the prepared graph with 1 and 2 threads, worker spinning on and off (spinning shows up as
+  CPU burnt, not speed).
+* memory: each model in its own process through readaloud's OnnxEngine (as the daemon runs it):
+  load time, RSS after load, after a long sentence, peak.
+* daemon: ``readaloud daemon`` (default install: the prepared graph) on a private bus and null sink:
+  RSS when ready, after reading a paragraph, and idle 10 s later.
 
 Timing needs a quiet machine: the load average is printed with every table; run it at normal
 priority, without other benchmarks. The model is the one `readaloud setup` fetched; the prepared
@@ -146,29 +151,35 @@ def interleave(variants: list[Variant], work: list[Case], rounds: int, tag: str)
                 variant.run(case, f"{tag}|{case.name}")
 
 
-def speed_section(source: Path, prepared: Path, work: list[Case], rounds: int, threads: int) -> None:
-    from readaloud.speech.graph.runtime import default_threads
-
-    threads = threads or default_threads()
-    stock = Variant("stock int8", *session(source, threads))
-    fast = Variant("prepared", *session(prepared, threads))
-    print(f"\n### Stock vs prepared graph ({threads} threads, spinning off, {rounds} rounds, interleaved)\n")
-    print("| machine | sentence | audio | stock RTF | prepared RTF | speed-up | CPU s/s stock | prepared |")
-    print("|---|---|---|---|---|---|---|---|")
-    for busy in (False, True):
-        tag = "one core busy" if busy else "idle"
-        before = load()
-        with hog(busy):
-            interleave([stock, fast], work, rounds, tag)
-        for case in work:
-            key = f"{tag}|{case.name}"
-            a, b = statistics.median(stock.wall[key]), statistics.median(fast.wall[key])
-            cpu_a, cpu_b = statistics.median(stock.cpu[key]), statistics.median(fast.cpu[key])
-            audio = stock.seconds[case.name]
-            print(
-                f"| {tag} (load {before}) | {case.name} | {audio:.1f} s | {a:.3f} | {b:.3f} "
-                f"| {a / b:.2f}x | {cpu_a:.2f} | {cpu_b:.2f} |"
-            )
+def speed_section(
+    source: Path, prepared: Path, work: list[Case], rounds: int, thread_counts: list[int], busy: bool
+) -> None:
+    print(f"\n### Stock vs prepared graph (spinning off, {rounds} rounds, interleaved; medians)\n")
+    print(
+        "| machine | threads | sentence | audio | stock s/call | prepared s/call | stock RTF "
+        "| prepared RTF | speed-up | CPU s/s stock | prepared |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for threads in thread_counts:
+        stock = Variant("stock int8", *session(source, threads))
+        fast = Variant("prepared", *session(prepared, threads))
+        for hogged in (False, True) if busy else (False,):
+            tag = "one core busy" if hogged else "as found"
+            before = load()
+            with hog(hogged):
+                interleave([stock, fast], work, rounds, tag)
+            machine = f"{tag} (load {before} -> {load()})"
+            for case in work:
+                key = f"{tag}|{case.name}"
+                a, b = statistics.median(stock.wall[key]), statistics.median(fast.wall[key])
+                cpu_a, cpu_b = statistics.median(stock.cpu[key]), statistics.median(fast.cpu[key])
+                audio = stock.seconds[case.name]
+                print(
+                    f"| {machine} | {threads} | {case.name} | {audio:.1f} s | {a * audio:.2f} "
+                    f"| {b * audio:.2f} | {a:.3f} | {b:.3f} | {a / b:.2f}x | {cpu_a:.2f} | {cpu_b:.2f} |",
+                    flush=True,
+                )
+        del stock, fast
 
 
 def threads_section(prepared: Path, work: list[Case], rounds: int) -> None:
@@ -202,15 +213,17 @@ def rss_mb() -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def memory_child(path: Path, tokens: list[int], style: list[float]) -> dict[str, float]:
+def memory_child(path: Path, optimize: bool, tokens: list[int], style: list[float]) -> dict[str, float]:
     import onnxruntime  # noqa: F401  # imported before the clock starts, like a daemon would have it
+
+    from readaloud.speech.onnx_engine import OnnxEngine
 
     baseline, _ = rss_mb()
     started = time.perf_counter()
-    created, io = session(path, 0)
+    engine = OnnxEngine(path, optimize=optimize)
     loaded = time.perf_counter() - started
     after_load, _ = rss_mb()
-    created.run([io.audio], io.feed(tokens, np.asarray(style, dtype=np.float32), 1.0))
+    engine.synthesize(tokens, np.asarray(style, dtype=np.float32), 1.0)
     after_long, peak = rss_mb()
     return {
         "load_s": loaded,
@@ -218,18 +231,27 @@ def memory_child(path: Path, tokens: list[int], style: list[float]) -> dict[str,
         "after_load": after_load,
         "after_long": after_long,
         "peak": peak,
+        "graph": engine.graph == "prepared",
     }
 
 
 def memory_section(source: Path, prepared: Path, work: list[Case]) -> None:
     long = work[-1]
     tokens = len(long.tokens)
-    print(f"\n### Memory and load time (each model in its own process; RSS in MB; {tokens}-token sentence)\n")
+    print(
+        f"\n### Memory and load time (OnnxEngine, each model in its own process; RSS in MB; "
+        f"{tokens}-token sentence)\n"
+    )
     print("| model | file | load | RSS after import | after load | after the long sentence | peak |")
     print("|---|---|---|---|---|---|---|")
-    for label, path in (("stock int8", source), ("prepared", prepared)):
+    for label, path, optimize in (("stock int8", source, False), ("prepared", prepared, True)):
         payload = json.dumps(
-            {"path": str(path), "tokens": long.tokens, "style": long.style.reshape(-1).tolist()}
+            {
+                "path": str(source),
+                "optimize": optimize,
+                "tokens": long.tokens,
+                "style": long.style.reshape(-1).tolist(),
+            }
         )
         result = subprocess.run(
             [sys.executable, __file__, "--memory-child"],
@@ -239,24 +261,68 @@ def memory_section(source: Path, prepared: Path, work: list[Case]) -> None:
             check=True,
         )
         m = json.loads(result.stdout.strip().splitlines()[-1])
+        if bool(m["graph"]) != optimize:
+            raise SystemExit(f"the engine did not load the {label} graph")
         print(
             f"| {label} | {path.stat().st_size / 1e6:.0f} MB | {m['load_s']:.2f} s | {m['base']:.0f} "
             f"| {m['after_load']:.0f} | {m['after_long']:.0f} | {m['peak']:.0f} |"
         )
 
 
+PARAGRAPH = (
+    "When the train finally pulled into the quiet mountain station, the travellers gathered their bags. "
+    "They thanked the conductor for his patience and stepped out into the cold morning air. "
+    "It smelled of pine trees and fresh snow, and somewhere below a river was running fast."
+)
+
+
+def daemon_section() -> None:
+    from tests.support.services import private_services, readaloud, start_daemon, stop_daemon
+
+    def rss(pid: int) -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def state(services: Any) -> str:
+        result = readaloud(services, "status", "--json")
+        return str(json.loads(result.stdout).get("state", "")) if result.returncode == 0 else ""
+
+    with private_services() as services:
+        daemon = start_daemon(services)
+        try:
+            pid = daemon.process.pid
+            graph = "prepared" if "prepared graph" in daemon.log() else "stock (see the daemon log)"
+            ready = rss(pid)
+            readaloud(services, "say", PARAGRAPH)
+            deadline = time.monotonic() + 120
+            time.sleep(1.0)
+            while state(services) not in ("idle", "stopped") and time.monotonic() < deadline:
+                time.sleep(0.5)
+            after = rss(pid)
+            time.sleep(10.0)
+            idle = rss(pid)
+        finally:
+            stop_daemon(daemon)
+    print("\n### readaloud daemon RSS (default install; MB)\n")
+    print("| graph | ready | after reading a 3-sentence paragraph | idle 10 s later | budget |")
+    print("|---|---|---|---|---|")
+    print(f"| {graph} | {ready:.0f} | {after:.0f} | {idle:.0f} | 700 |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--threads", type=int, default=0, help="intra-op threads for the speed table (0 = auto)"
-    )
-    parser.add_argument("--sections", default="speed,threads,memory")
+    parser.add_argument("--threads", default="1,2", help="intra-op thread counts for the speed table")
+    parser.add_argument("--busy", action="store_true", help="repeat the speed table with a core kept busy")
+    parser.add_argument("--sections", default="speed,memory,daemon", help="also: threads")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         request = json.loads(sys.stdin.read())
-        print(json.dumps(memory_child(Path(request["path"]), request["tokens"], request["style"])))
+        result = memory_child(Path(request["path"]), request["optimize"], request["tokens"], request["style"])
+        print(json.dumps(result))
         return 0
     import onnxruntime
 
@@ -265,14 +331,17 @@ def main() -> int:
     sections = args.sections.split(",")
     print(
         f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-        f"onnxruntime {onnxruntime.__version__}, load average at start {load()}"
+        f"onnxruntime {onnxruntime.__version__}, load average at start {load()} (1 / 5 minutes)"
     )
     if "speed" in sections:
-        speed_section(source, prepared, work, args.rounds, args.threads)
+        thread_counts = [int(n) for n in args.threads.split(",")]
+        speed_section(source, prepared, work, args.rounds, thread_counts, args.busy)
     if "threads" in sections:
         threads_section(prepared, work, args.rounds)
     if "memory" in sections:
         memory_section(source, prepared, work)
+    if "daemon" in sections:
+        daemon_section()
     print(f"\nLoad average at the end: {load()} (1 / 5 minutes).")
     return 0
 
