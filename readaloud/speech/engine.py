@@ -50,3 +50,17 @@ class Engine(Protocol):
         """Abort the synthesis in flight from another thread, where the runtime can (ONNX can;
         torch cannot, and does nothing); returns at once."""
         ...
+
+
+@runtime_checkable
+class TimedEngine(Engine, Protocol):
+    """An engine that can also say how long each token lasts (for word timing)."""
+
+    @property
+    def has_durations(self) -> bool:
+        """Whether :meth:`synthesize_timed` works on this engine as loaded."""
+        ...
+
+    def synthesize_timed(self, token_ids: Sequence[int], style: np.ndarray, speed: float) -> TimedAudio:
+        """``synthesize``'s audio, sample for sample, with the frames the model gave each token."""
+        ...

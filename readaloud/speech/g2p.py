@@ -14,8 +14,10 @@ import importlib.util
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+from readaloud.speech.types import TextMark
 from readaloud.speech.voices import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,11 @@ class G2P(Protocol):
     description: str
 
     def phonemize(self, text: str) -> str: ...
+
+    def align(self, text: str) -> tuple[str, tuple[TextMark, ...]]:
+        """``phonemize(text)`` plus which part of ``text`` each part of the phonemes was read from
+        (as far as the G2P can tell; parts it cannot place have no mark)."""
+        ...
 
 
 def strip_overrides(text: str) -> str:
@@ -67,9 +74,22 @@ class MisakiEnglishG2P:
         self.description = f"misaki English ({'GB' if british else 'US'}) with spaCy {spacy_package}"
 
     def phonemize(self, text: str) -> str:
+        return self.align(text)[0]
+
+    def align(self, text: str) -> tuple[str, tuple[TextMark, ...]]:
         with self._lock:
-            phonemes, _tokens = self._g2p(text)
-        return str(phonemes).strip()
+            phonemes, tokens = self._g2p(text)
+        phonemes = str(phonemes)
+        stripped = phonemes.strip()
+        lead = len(phonemes) - len(phonemes.lstrip())
+        pieces: list[tuple[int, int, str]] = []
+        position = -lead
+        for token in tokens:
+            # misaki builds its phoneme string as exactly this concatenation.
+            spoken = self._g2p.unk if token.phonemes is None else token.phonemes
+            pieces.append((position, position + len(spoken), token.text))
+            position += len(spoken) + len(token.whitespace)
+        return stripped, tuple(_place_in_text(text, pieces))
 
 
 class EspeakG2P:
@@ -86,6 +106,36 @@ class EspeakG2P:
         with self._lock:
             phonemes, _ = self._g2p(strip_overrides(text))
         return str(phonemes).strip()
+
+    def align(self, text: str) -> tuple[str, tuple[TextMark, ...]]:
+        """espeak-ng gives no tokens: words are matched one to one when their counts agree."""
+        phonemes = self.phonemize(text)
+        spoken = list(re.finditer(r"\S+", phonemes))
+        written = list(re.finditer(r"\S+", text))
+        if len(spoken) != len(written) or strip_overrides(text) != text:
+            return phonemes, ()
+        return phonemes, tuple(
+            TextMark(said.start(), said.end(), word.start(), word.end())
+            for said, word in zip(spoken, written, strict=True)
+        )
+
+
+# How far ahead of the last placed token a token's text may be found: misaki's tokens are the
+# text's words in order, so a longer jump means the token's text is not in the sentence as such.
+_MAX_SKIP = 64
+
+
+def _place_in_text(text: str, pieces: Iterable[tuple[int, int, str]]) -> Iterable[TextMark]:
+    """Marks for ``(phoneme_start, phoneme_end, token_text)`` pieces, found in ``text`` in order."""
+    cursor = 0
+    for phoneme_start, phoneme_end, token_text in pieces:
+        if not token_text or phoneme_end <= max(phoneme_start, 0):
+            continue
+        found = text.find(token_text, cursor, cursor + _MAX_SKIP + len(token_text))
+        if found < 0:
+            continue
+        cursor = found + len(token_text)
+        yield TextMark(max(phoneme_start, 0), phoneme_end, found, cursor)
 
 
 class G2PRegistry:

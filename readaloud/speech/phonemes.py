@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Callable, Sequence
 from importlib import resources
 
 from readaloud.speech.engine import MAX_PHONEME_TOKENS
-from readaloud.speech.types import Break, PhonemeWord
+from readaloud.speech.types import Break, PhonemeWord, TextMark
 
 _STRONG_PUNCTUATION = ".!?…"
 _CLAUSE_PUNCTUATION = ",;:—"
@@ -44,17 +46,47 @@ def break_after(word: str) -> Break:
     return Break.WORD
 
 
-def phoneme_words(phonemes: str, max_tokens: int = MAX_PHONEME_TOKENS) -> tuple[PhonemeWord, ...]:
+def phoneme_words(
+    phonemes: str,
+    max_tokens: int = MAX_PHONEME_TOKENS,
+    *,
+    marks: Sequence[TextMark] = (),
+    to_original: Callable[[int, int], tuple[int, int]] | None = None,
+) -> tuple[PhonemeWord, ...]:
     """A sentence's phonemes as words (separated by spaces), each with its token count.
 
     A "word" longer than the model's context (a run of symbols with no space) is the only thing
     ever split inside, so that any cut between words gives chunks the model accepts.
+
+    ``marks`` (from the G2P) say which text each part of ``phonemes`` was read from; a word's span
+    covers the text of every mark it overlaps, mapped through ``to_original`` (the sentence's map
+    back to the user's text) when given.
     """
     words: list[PhonemeWord] = []
-    for word in phonemes.split():
-        for piece in _split_oversized(word, max_tokens - 1):
-            words.append(PhonemeWord(piece, count_tokens(piece) + 1, break_after(piece)))
+    ordered = sorted(marks, key=lambda mark: mark.phoneme_start)
+    first_mark = 0
+    for match in re.finditer(r"\S+", phonemes):
+        while first_mark < len(ordered) and ordered[first_mark].phoneme_end <= match.start():
+            first_mark += 1
+        span = _text_span(ordered, first_mark, match.start(), match.end())
+        if span is not None and to_original is not None:
+            span = to_original(*span)
+        for piece in _split_oversized(match.group(), max_tokens - 1):
+            words.append(PhonemeWord(piece, count_tokens(piece) + 1, break_after(piece), span))
     return tuple(words)
+
+
+def _text_span(marks: Sequence[TextMark], first: int, start: int, end: int) -> tuple[int, int] | None:
+    """The text covered by the marks (from index ``first``) that overlap ``phonemes[start:end]``."""
+    covered = []
+    for mark in marks[first:]:
+        if mark.phoneme_start >= end:
+            break
+        if mark.phoneme_end > start:
+            covered.append(mark)
+    if not covered:
+        return None
+    return min(mark.text_start for mark in covered), max(mark.text_end for mark in covered)
 
 
 def _split_oversized(word: str, max_tokens: int) -> list[str]:

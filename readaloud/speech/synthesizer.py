@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,12 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from readaloud.core import check_speed
-from readaloud.errors import ModelMissingError, UsageError
-from readaloud.speech.engine import SAMPLE_RATE, Engine
+from readaloud.errors import EngineError, ModelMissingError, UsageError
+from readaloud.speech.engine import SAMPLE_RATE, Engine, TimedEngine
 from readaloud.speech.g2p import G2PRegistry
 from readaloud.speech.phonemes import phoneme_words, token_ids
 from readaloud.speech.schedule import SynthesisCost, plan_chunks
-from readaloud.speech.trim import trim_silence
+from readaloud.speech.timing import WordTiming, after_cut, merge_same_text, shifted, word_timings
+from readaloud.speech.trim import silence_bounds
 from readaloud.speech.types import Phonemized, Sentence
 from readaloud.speech.voices import VoiceStore, style_for, voice_info
 from readaloud.text.blocks import split_blocks
@@ -34,6 +36,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SENTENCE_CHARS = 400
+
+
+@dataclass(frozen=True)
+class TimedSpan:
+    """Audio of a span of words and when each word is heard in it (samples into ``audio``)."""
+
+    audio: np.ndarray
+    words: tuple[WordTiming, ...]
 
 
 @dataclass(frozen=True)
@@ -85,19 +95,24 @@ class KokoroSynthesizer:
             block = []
             # Run-on text is cut at clauses so sentence events and "back" stay useful.
             for start, end in split_sentences(normalized.text, max_chars=MAX_SENTENCE_CHARS):
-                spoken = normalized.text[start:end].strip()
+                raw = normalized.text[start:end]
+                spoken = raw.strip()
                 if not spoken:
                     continue
                 original_start, original_end = normalized.original_span(start, end)
-                block.append(
-                    Sentence(index, spoken, block_start + original_start, block_start + original_end)
-                )
+                first = start + len(raw) - len(raw.lstrip())
+                last = first + len(spoken)
+                block.append(Sentence(
+                    index, spoken, block_start + original_start, block_start + original_end,
+                    array("i", (block_start + offset for offset in normalized.offsets[first:last])),
+                    array("i", (block_start + offset for offset in normalized.ends[first:last])),
+                ))
                 index += 1
             yield block
 
     def phonemize(self, sentence: Sentence, voice: str) -> Phonemized:
-        phonemes = self._g2p.for_voice(voice).phonemize(sentence.text)
-        return Phonemized(sentence, phoneme_words(phonemes))
+        phonemes, marks = self._g2p.for_voice(voice).align(sentence.text)
+        return Phonemized(sentence, phoneme_words(phonemes, marks=marks, to_original=sentence.original_span))
 
     def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
                          speed: float) -> np.ndarray:
@@ -109,6 +124,27 @@ class KokoroSynthesizer:
         # two syntheses at once on two cores only makes both late.
         with self._lock:
             return self.engine.synthesize(ids, style, speed)
+
+    @property
+    def has_word_timing(self) -> bool:
+        """Whether :meth:`synthesize_words_timed` works with this engine."""
+        return isinstance(self.engine, TimedEngine) and self.engine.has_durations
+
+    def synthesize_words_timed(self, words: Phonemized, start: int, end: int, voice: str,
+                               speed: float) -> TimedSpan:
+        """``synthesize_words``' audio (the same samples) and when each of those words is heard."""
+        engine = self.engine
+        if not isinstance(engine, TimedEngine) or not engine.has_durations:
+            raise EngineError(f"the {engine.name} engine as loaded gives no word timing; "
+                              "run 'readaloud setup' to prepare the model")
+        span = words.words[start:end]
+        ids = token_ids(" ".join(word.phonemes for word in span))
+        if not ids:
+            return TimedSpan(np.zeros(0, dtype=np.float32), ())
+        style = style_for(self.voices.get(voice), len(ids))
+        with self._lock:
+            timed = engine.synthesize_timed(ids, style, speed)
+        return TimedSpan(timed.audio, word_timings(timed.frames, span))
 
     def whole_sentence_spans(self, words: Phonemized) -> list[tuple[int, int]]:
         """Word spans of the fewest calls that fit Kokoro's context, cut at the best places."""
@@ -135,6 +171,31 @@ class KokoroSynthesizer:
         progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
         """The whole text as one array, sentences separated by ``sentence_pause / speed`` seconds."""
+        return self._synthesize_text(text, voice, speed, sentence_pause, progress, timed=False).audio
+
+    def synthesize_text_timed(
+        self,
+        text: str,
+        voice: str,
+        speed: float,
+        *,
+        sentence_pause: float = 0.25,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> TimedSpan:
+        """``synthesize_text`` with when each word is heard (samples into the audio; text offsets
+        into ``text``)."""
+        return self._synthesize_text(text, voice, speed, sentence_pause, progress, timed=True)
+
+    def _synthesize_text(
+        self,
+        text: str,
+        voice: str,
+        speed: float,
+        sentence_pause: float,
+        progress: Callable[[int, int], None] | None,
+        *,
+        timed: bool,
+    ) -> TimedSpan:
         voice_info(voice)
         check_speed(speed)
         sentences = self.sentences(text, voice)
@@ -142,16 +203,28 @@ class KokoroSynthesizer:
             raise UsageError("nothing to read: the text has no speakable words")
         gap = np.zeros(int(self.sample_rate * sentence_pause / speed), dtype=np.float32)
         parts: list[np.ndarray] = []
+        timings: list[WordTiming] = []
+        length = 0
         for sentence in sentences:
             if parts:
                 parts.append(gap)
-            # Kokoro pads every chunk with silence; trimmed, pauses are the ones configured.
-            parts.extend(
-                trim_silence(audio, self.sample_rate) for audio in self.synthesize(sentence, voice, speed)
-            )
+                length += len(gap)
+            words = self.phonemize(sentence, voice)
+            for start, end in self.whole_sentence_spans(words):
+                if timed:
+                    chunk = self.synthesize_words_timed(words, start, end, voice, speed)
+                else:
+                    chunk = TimedSpan(self.synthesize_words(words, start, end, voice, speed), ())
+                # Kokoro pads every chunk with silence; trimmed, pauses are the ones configured.
+                first, last = silence_bounds(chunk.audio, self.sample_rate)
+                parts.append(chunk.audio[first:last])
+                for timing in shifted(after_cut(chunk.words, first, last - first), length):
+                    timings = merge_same_text(timings, timing)
+                length += last - first
             if progress is not None:
                 progress(sentence.index + 1, len(sentences))
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        return TimedSpan(audio, tuple(timings))
 
 
 def create_engine(choice: str, store: AssetStore, *, threads: int = 0) -> Engine:
@@ -209,6 +282,7 @@ __all__ = [
     "SAMPLE_RATE",
     "KokoroSynthesizer",
     "TextOptions",
+    "TimedSpan",
     "build_synthesizer",
     "create_engine",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from readaloud.errors import EngineError
-from readaloud.speech.engine import MAX_PHONEME_TOKENS, SAMPLE_RATE
+from readaloud.speech.engine import MAX_PHONEME_TOKENS, SAMPLE_RATE, TimedAudio
 from readaloud.speech.phonemes import vocab
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ class TorchEngine:
     """Runs ``kokoro.KModel``; ``weights`` is a ``kokoro-v1_0.pth`` state dict."""
 
     name = "torch"
+    has_durations = True  # KModel always returns them (pred_dur)
 
     def __init__(
         self, weights: Path, *, device: str | None = None, config: dict[str, Any] | None = None
@@ -53,16 +54,21 @@ class TorchEngine:
         log.debug("torch engine on %s", self.device)
 
     def synthesize(self, token_ids: Sequence[int], style: np.ndarray, speed: float) -> np.ndarray:
+        return self.synthesize_timed(token_ids, style, speed).audio
+
+    def synthesize_timed(self, token_ids: Sequence[int], style: np.ndarray, speed: float) -> TimedAudio:
+        """Audio plus frames per token (``pred_dur``; ``frames[0]``/``frames[-1]`` are the pads)."""
         if not token_ids:
-            return np.zeros(0, dtype=np.float32)
+            return TimedAudio(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
         if len(token_ids) > MAX_PHONEME_TOKENS:
             raise ValueError(f"{len(token_ids)} tokens is over Kokoro's limit of {MAX_PHONEME_TOKENS}")
         torch = self._torch
         ids = torch.tensor([[0, *token_ids, 0]], dtype=torch.long, device=self.device)
         ref = torch.from_numpy(np.ascontiguousarray(style, dtype=np.float32).reshape(1, -1)).to(self.device)
         with torch.inference_mode():
-            audio, _durations = self._model.forward_with_tokens(ids, ref, speed)
-        return audio.float().cpu().numpy().reshape(-1)
+            audio, durations = self._model.forward_with_tokens(ids, ref, speed)
+        return TimedAudio(audio.float().cpu().numpy().reshape(-1),
+                          durations.cpu().numpy().astype(np.int64).reshape(-1))
 
     def cancel(self) -> None:
         """A torch forward pass cannot be interrupted: the chunk in flight finishes and is dropped."""

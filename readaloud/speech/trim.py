@@ -31,12 +31,27 @@ def trim_silence(
     keep_after: float = KEEP_AFTER,
 ) -> np.ndarray:
     """``audio`` without leading/trailing silence beyond the margins (a view; empty if all silent)."""
+    start, end = silence_bounds(audio, sample_rate, threshold=threshold, keep_before=keep_before,
+                                keep_after=keep_after)
+    return audio[start:end]
+
+
+def silence_bounds(
+    audio: np.ndarray,
+    sample_rate: int,
+    *,
+    threshold: float = THRESHOLD,
+    keep_before: float = KEEP_BEFORE,
+    keep_after: float = KEEP_AFTER,
+) -> tuple[int, int]:
+    """The ``[start, end)`` that :func:`trim_silence` keeps (``(0, 0)`` if all silent): timings of
+    the untrimmed audio move by ``-start``."""
     loud = np.flatnonzero(np.abs(audio) > threshold)
     if len(loud) == 0:
-        return audio[:0]
+        return 0, 0
     start = max(0, int(loud[0]) - int(keep_before * sample_rate))
     end = min(len(audio), int(loud[-1]) + 1 + int(keep_after * sample_rate))
-    return audio[start:end]
+    return start, end
 
 
 def trim_cut(audio: np.ndarray, sample_rate: int, *, first: bool, follows: Break) -> np.ndarray:
@@ -44,7 +59,13 @@ def trim_cut(audio: np.ndarray, sample_rate: int, *, first: bool, follows: Break
 
     ``first``: the chunk starts the sentence; ``follows``: what comes after its last word.
     """
+    start, end = cut_bounds(audio, sample_rate, first=first, follows=follows)
+    return audio[start:end]
+
+
+def cut_bounds(audio: np.ndarray, sample_rate: int, *, first: bool, follows: Break) -> tuple[int, int]:
+    """The ``[start, end)`` of ``audio`` that :func:`trim_cut` keeps."""
     keep_after = {Break.SENTENCE: KEEP_AFTER, Break.CLAUSE: KEEP_AT_CLAUSE_CUT,
                   Break.WORD: KEEP_AT_WORD_CUT}[follows]
     keep_before = KEEP_BEFORE if first else KEEP_BEFORE_CONTINUATION
-    return trim_silence(audio, sample_rate, keep_before=keep_before, keep_after=keep_after)
+    return silence_bounds(audio, sample_rate, keep_before=keep_before, keep_after=keep_after)

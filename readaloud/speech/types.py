@@ -7,8 +7,9 @@ Numpy is imported for type checking only: the edges import :class:`Sentence` (th
 from __future__ import annotations
 
 import enum
+from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -20,13 +21,29 @@ class Sentence:
     """One sentence to speak.
 
     ``text`` is the normalized, speakable form; ``start``/``end`` are offsets of the sentence in the
-    *original* text the user gave (for events, highlighting and "back").
+    *original* text the user gave (for events, highlighting and "back"). ``offsets[i]`` and
+    ``ends[i]``, when known, are where the original text that ``text[i]`` stands for starts and ends
+    (empty when the sentence was made without a map: then every part of it maps to the whole).
     """
 
     index: int
     text: str
     start: int
     end: int
+    # Arrays of machine ints, not tuples: a long text's sentences hold one entry per character.
+    offsets: array[int] = field(default_factory=lambda: array("i"), compare=False, repr=False)
+    ends: array[int] = field(default_factory=lambda: array("i"), compare=False, repr=False)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that ``text[start:end]`` was made from."""
+        if len(self.offsets) != len(self.text) or len(self.ends) != len(self.text):
+            return self.start, self.end
+        start = min(max(start, 0), len(self.text))
+        end = min(max(end, start), len(self.text))
+        if start == end:
+            position = self.offsets[start] if start < len(self.text) else self.end
+            return position, position
+        return self.offsets[start], max(self.ends[start:end])
 
 
 class Break(enum.IntEnum):
@@ -40,11 +57,24 @@ class Break(enum.IntEnum):
 @dataclass(frozen=True)
 class PhonemeWord:
     """One word of a sentence after G2P: its phonemes (punctuation attached), the Kokoro tokens it
-    takes (with the space after it), and what follows it."""
+    takes (with the space after it), what follows it, and the ``[start, end)`` span of the original
+    text it was read from (None when the G2P could not say)."""
 
     phonemes: str
     tokens: int
     follows: Break = Break.WORD
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class TextMark:
+    """A G2P's note that ``phonemes[phoneme_start:phoneme_end]`` was read from
+    ``text[text_start:text_end]`` (both in the strings the G2P was given and returned)."""
+
+    phoneme_start: int
+    phoneme_end: int
+    text_start: int
+    text_end: int
 
 
 @dataclass(frozen=True)

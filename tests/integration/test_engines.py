@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from readaloud.speech.engine import MAX_PHONEME_TOKENS, SAMPLE_RATE, Engine
+from readaloud.speech.engine import FRAME_SAMPLES, MAX_PHONEME_TOKENS, SAMPLE_RATE, Engine, TimedEngine
 from readaloud.speech.phonemes import token_ids
 from readaloud.speech.voices import style_for
 
@@ -88,6 +88,21 @@ def test_full_context_is_accepted(engine, real_style):
     full = (SHORT * (MAX_PHONEME_TOKENS // len(SHORT) + 1))[:MAX_PHONEME_TOKENS]
     audio = engine.synthesize(full, style_for(real_style, len(full)), 1.0)
     assert len(audio) / SAMPLE_RATE > 10
+
+
+@pytest.mark.parametrize("speed", [1.0, 1.6])
+def test_timed_synthesis_gives_frames_per_token_that_add_up_to_the_audio(engine, real_style, speed):
+    assert isinstance(engine, TimedEngine) and engine.has_durations
+    style = style_for(real_style, len(LONG))
+    timed = engine.synthesize_timed(LONG, style, speed)
+    assert len(timed.frames) == len(LONG) + 2  # the pads around the phonemes
+    assert (timed.frames >= 1).all()
+    assert len(timed.audio) == FRAME_SAMPLES * int(timed.frames.sum())
+    plain = engine.synthesize(LONG, style, speed)
+    if engine.name == "onnx":
+        np.testing.assert_array_equal(timed.audio, plain)
+    else:  # the random KModel's vocoder draws noise: only the lengths repeat
+        assert len(timed.audio) == len(plain)
 
 
 def test_torch_engine_on_cuda_matches_cpu_and_is_chosen_by_auto(tmp_path):
