@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FILE",
         help="write audio to FILE (.wav, .flac or .ogg) instead of playing it; needs no daemon",
     )
+    say.add_argument(
+        "--captions",
+        type=Path,
+        metavar="FILE",
+        help="with --output: also write word-level captions to FILE (.vtt or .srt)",
+    )
     say.add_argument("--queue", action="store_true", help="play after what is being read now")
     say.add_argument("--wait", action="store_true", help="return only when reading has finished")
     say.add_argument("--no-daemon", action="store_true", help="speak in this process instead of the daemon")
@@ -39,6 +46,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_say(args: argparse.Namespace, env: Environment) -> int:
+    if args.captions is not None and args.output is None:
+        raise UsageError("--captions needs --output FILE: captions are written beside an audio file")
     if args.output is not None:
         return _say_to_file(args, env)
     if args.no_daemon:
@@ -68,6 +77,12 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
 
     if audio_format not in soundfile.available_formats():
         raise UsageError(f"this libsndfile cannot write {audio_format}; use a .wav file name")
+    captions_path: Path | None = args.captions
+    caption_format = None
+    if captions_path is not None:
+        from readaloud.speech.captions import caption_format as format_of
+
+        caption_format = format_of(captions_path)
     text = read_text(args, env)
     config, voice, speed = _settings(args)
     from readaloud.speech.synthesizer import build_synthesizer
@@ -80,24 +95,38 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
             end = "\n" if done == total else ""
             print(f"\rsynthesizing: {done}/{total} sentences", end=end, file=env.stderr, flush=True)
 
-    audio = synthesizer.synthesize_text(
-        text, voice, speed, sentence_pause=config.playback.sentence_pause, progress=progress
-    )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target and rename, so a failure never leaves half a file behind.
-    fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent)
+    pause = config.playback.sentence_pause
+    rate = synthesizer.sample_rate
+    if caption_format is None:
+        audio = synthesizer.synthesize_text(text, voice, speed, sentence_pause=pause, progress=progress)
+    else:
+        timed = synthesizer.synthesize_text_timed(text, voice, speed, sentence_pause=pause, progress=progress)
+        audio, words = timed.audio, timed.words
+    _write_atomically(output, lambda temporary: soundfile.write(temporary, audio, rate, format=audio_format))
+    if captions_path is not None and caption_format is not None:
+        from readaloud.speech.captions import captions
+
+        cues = captions(text, words, rate, caption_format)
+        _write_atomically(captions_path, lambda temporary: Path(temporary).write_text(cues, encoding="utf-8"))
+    seconds = len(audio) / rate
+    if not args.quiet:
+        also = f" and captions {captions_path}" if captions_path is not None else ""
+        print(f"wrote {output}{also} ({seconds:.1f} s, voice {voice})", file=env.stderr)
+    return ExitStatus.OK
+
+
+def _write_atomically(path: Path, write: Callable[[str], object]) -> None:
+    """Write beside ``path`` and rename, so a failure never leaves half a file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        soundfile.write(temporary, audio, synthesizer.sample_rate, format=audio_format)
+        write(temporary)
         os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes it private; a user's file isn't
-        os.replace(temporary, output)
+        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    seconds = len(audio) / synthesizer.sample_rate
-    if not args.quiet:
-        print(f"wrote {output} ({seconds:.1f} s, voice {voice})", file=env.stderr)
-    return ExitStatus.OK
 
 
 def _current_umask() -> int:
