@@ -78,3 +78,15 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return float(jiwer.wer(ref, hyp or "<empty>"))
+
+
+def transcribe_words(
+    audio: str | Path | np.ndarray, sample_rate: int = 24_000
+) -> list[tuple[str, float, float]]:
+    """Whisper's words with the seconds each starts and ends at (its word timestamps)."""
+    segments, _ = _model().transcribe(
+        _load(audio, sample_rate), language="en", beam_size=5, condition_on_previous_text=False,
+        word_timestamps=True,
+    )
+    return [(word.word.strip(), float(word.start), float(word.end))
+            for segment in segments for word in (segment.words or ())]
