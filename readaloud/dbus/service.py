@@ -45,6 +45,9 @@ Transport = Literal["pause", "resume", "toggle", "stop", "skip", "back"]
 
 ReadSelectionHandler = Callable[[str], Awaitable[object]]
 ReloadHandler = Callable[[], object]
+QuitHandler = Callable[[], object]
+# LoadProgress keys and their D-Bus types; an empty dict means no download is running.
+LOAD_PROGRESS_TYPES = {"what": "s", "source": "s", "done": "t", "total": "t", "rate": "d", "note": "s"}
 
 
 def to_dbus_error(error: ReadaloudError) -> DBusError:
@@ -114,6 +117,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         max_chars: int = TextConfig().max_chars,
         read_selection: ReadSelectionHandler | None = None,
         reload: ReloadHandler | None = None,
+        quit: QuitHandler | None = None,
     ) -> None:
         super().__init__(INTERFACE)
         self._reader: ReaderControl | None = None
@@ -123,6 +127,8 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         self.max_chars = max_chars
         self._read_selection = read_selection
         self._reload = reload
+        self._load_progress: dict[str, Variant] = {}
+        self._quit = quit
 
     # -- wiring ---------------------------------------------------------------------------------
 
@@ -203,6 +209,19 @@ class ReadAloudService(ServiceInterface, ReaderListener):
 
     def set_speed(self, speed: float) -> None:
         self._ready_reader().set_speed(check_speed(speed))
+
+    def set_load_progress(self, progress: dict[str, Any]) -> None:
+        """Publish how far the first-run download has got (``{}``: none running); loop thread only."""
+        self._load_progress = {
+            key: Variant(LOAD_PROGRESS_TYPES[key], value) for key, value in progress.items()
+        }
+        self.emit_properties_changed({"LoadProgress": self._load_progress})
+
+    def quit(self) -> None:
+        if self._quit is None:
+            raise ReadaloudError("this daemon cannot be asked to quit; stop it with 'kill <pid>'")
+        log.info("asked to quit over D-Bus")
+        self._quit()
 
     def reload(self) -> None:
         if self._reload is None:
@@ -285,6 +304,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     def Reload(self) -> None:
         guarded("Reload", lambda: self.reload())
 
+    @dbus_method()
+    def Quit(self) -> None:
+        guarded("Quit", lambda: self.quit())
+
     # -- properties --------------------------------------------------------------------------------
 
     @dbus_property(access=PropertyAccess.READ)
@@ -318,6 +341,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_property(access=PropertyAccess.READ)
     def Underruns(self) -> DBusUInt32:
         return self.underruns
+
+    @dbus_property(access=PropertyAccess.READ)
+    def LoadProgress(self) -> DBusDict:
+        return self._load_progress
 
     # -- signals -----------------------------------------------------------------------------------
 
