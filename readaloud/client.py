@@ -170,6 +170,16 @@ class Client:
         """A transport command without arguments (Pause, Resume, TogglePause, Stop, Skip, Back)."""
         await self.call(member)
 
+    async def wait_gone(self, timeout: float = 30.0) -> None:
+        """Wait until no daemon owns the name (after ``Quit``)."""
+        deadline = time.monotonic() + timeout
+        while await self.owner() is not None:
+            if time.monotonic() > deadline:
+                raise ReadaloudError(
+                    f"the daemon did not quit within {timeout:.0f} s; stop it with 'kill <pid>'"
+                )
+            await asyncio.sleep(POLL_INTERVAL)
+
     # -- starting the daemon ------------------------------------------------------------------------
 
     async def ensure_running(self, stderr: IO[str], *, autospawn: Callable[[], bool] = lambda: True) -> None:
@@ -226,13 +236,13 @@ class Client:
                 view.show(progress)
                 moment = ("loading", progress.get("what"), progress.get("done"))
             elif process is not None and process.poll() is not None:
-                view.finish()
+                view.close()
                 raise DaemonStartError(start_failure_message(process.returncode))
             now = time.monotonic()
             if moment != seen:
                 seen, last_moved = moment, now
             if now - last_moved > timeout:
-                view.finish()
+                view.close()
                 doing = "its download stalled" if view.active else "nothing changed"
                 raise DaemonStartError(
                     f"the daemon did not become ready ({doing} for {timeout:.0f} s); see {daemon_log_path()}"

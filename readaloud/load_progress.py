@@ -81,6 +81,10 @@ class LoadProgressView:
             self._print(f"readaloud: download of {self._current} ended")
             self._current = None
 
+    def close(self) -> None:
+        """Stop drawing (the wait is over, whatever the daemon is doing)."""
+        self._end_line()
+
     def _end_line(self) -> None:
         if self._line_open:
             self._stream.write("\n")

@@ -73,7 +73,9 @@ def fake_catalog(assets: FakeAssets, *, tarball: Expected | None = None) -> Cata
     )
 
 
-def build_wheel(package: str, member: str, data: bytes, version: str = MODEL_VERSION) -> tuple[str, bytes]:
+def build_wheel(
+    package: str, member: str, data: bytes, version: str = MODEL_VERSION, *, compress: bool = True
+) -> tuple[str, bytes]:
     """A minimal pure-Python wheel holding ``member``; returns (file name, bytes)."""
     dist = package.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
@@ -89,7 +91,7 @@ def build_wheel(package: str, member: str, data: bytes, version: str = MODEL_VER
     )
     files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as wheel:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as wheel:
         for name, body in files.items():
             wheel.writestr(name, body)
     return f"{dist}-{version}-py3-none-any.whl", buffer.getvalue()

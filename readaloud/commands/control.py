@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parser = sub.add_parser(name, help=help_text, description=help_text)
         parser.set_defaults(handler=run_transport, member=member)
 
+    quit_parser = sub.add_parser("quit", help="stop the daemon (it unloads the model)",
+                                 description="stop the running daemon; the next 'say' starts it again")
+    quit_parser.set_defaults(handler=run_quit)
+
     status = sub.add_parser("status", help="show what the daemon is doing")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(handler=run_status)
@@ -69,6 +73,17 @@ def _client_run(action: Any) -> int:
 def run_transport(args: argparse.Namespace, env: Environment) -> int:
     async def action(client: Client) -> int:
         await client.command(args.member)
+        return 0
+
+    return _client_run(action)
+
+
+def run_quit(args: argparse.Namespace, env: Environment) -> int:
+    async def action(client: Client) -> int:
+        pid = await client.daemon_pid()
+        await client.command("Quit")
+        await client.wait_gone()
+        print(f"readaloud: the daemon{f' (pid {pid})' if pid else ''} has quit", file=notes(args, env))
         return 0
 
     return _client_run(action)

@@ -27,7 +27,7 @@ from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus
 from readaloud.config import TextConfig
 from readaloud.core import MAX_SPEED, MIN_SPEED, FinishReason, ReaderControl, ReaderListener, State
 from readaloud.dbus.names import ERROR_PREFIX, INTERFACE
-from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError
+from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError, echo
 from readaloud.values import SELECTION_SOURCES
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ def as_dbus_error(member: str, error: Exception) -> DBusError:
     if isinstance(error, DBusError):
         return error
     if isinstance(error, ReadaloudError):
-        log.debug("%s refused: %s", member, type(error).__name__)
+        # Never the message: it may quote what the client sent (text, names).
+        log.info("%s refused: %s", member, type(error).__name__)
         return to_dbus_error(error)
     # The message of an unexpected exception may quote the user's text: type only at ERROR.
     log.error("%s failed with %s", member, type(error).__name__)
@@ -79,7 +80,7 @@ def guarded(member: str, call: Callable[[], T]) -> T:
 def check_speed(value: float) -> float:
     """Reject NaN and infinities here; the Reader checks the range."""
     if not math.isfinite(value):
-        raise UsageError(f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, not {value}")
+        raise UsageError(f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, not {echo(value)}")
     return value
 
 
@@ -95,9 +96,9 @@ def parse_say_options(options: dict[str, Variant]) -> dict[str, Any]:
         elif key == "queue" and variant.signature == "b":
             parsed["queue"] = bool(value)
         elif key in SAY_OPTIONS:
-            raise UsageError(f"Say option {key!r} has the wrong type {variant.signature!r}")
+            raise UsageError(f"Say option {echo(key)} has the wrong type {echo(variant.signature)}")
         else:
-            raise UsageError(f"unknown Say option {key!r}; known options: {', '.join(SAY_OPTIONS)}")
+            raise UsageError(f"unknown Say option {echo(key)}; known options: {', '.join(SAY_OPTIONS)}")
     return parsed
 
 
@@ -186,7 +187,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     async def read_selection(self, source: str) -> None:
         if source not in READ_SELECTION_SOURCES:
             raise UsageError(
-                f"unknown selection source {source!r}; use one of: {', '.join(SELECTION_SOURCES)} "
+                f"unknown selection source {echo(source)}; use one of: {', '.join(SELECTION_SOURCES)} "
                 "(or empty for the configured one)"
             )
         self._ready_reader()

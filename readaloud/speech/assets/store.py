@@ -21,6 +21,7 @@ from readaloud.errors import (
     HubUnavailable,
     ModelMissingError,
     UnknownVoiceError,
+    echo,
 )
 from readaloud.speech.assets import archives, hf, registry
 from readaloud.speech.assets import catalog as catalog_module
@@ -255,7 +256,7 @@ class AssetStore:
             close = difflib.get_close_matches(name, list(self.catalog.voices), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UnknownVoiceError(
-                f"unknown voice {name!r}{hint}; run 'readaloud voices' to list them"
+                f"unknown voice {echo(name)}{hint}; run 'readaloud voices' to list them"
             ) from None
 
     def _local_voice(self, name: str) -> Path | None:
