@@ -310,10 +310,12 @@ def test_status_fields_and_text() -> None:
     from readaloud.commands.control import format_status, status_fields
 
     fields = status_fields({"State": "speaking", "Voice": "af_heart", "Speed": 1.25,
-                            "CurrentJob": 3, "CurrentSentence": 1, "Underruns": 2})
-    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 1,
-                      "underruns": 2}
+                            "CurrentJob": 3, "CurrentSentence": 1, "Underruns": 2}, pid=4242)
+    # One rule for text and JSON: sentences count from 1 (D-Bus index 1 is the second sentence).
+    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 2,
+                      "underruns": 2, "pid": 4242}
     assert "sentence 2" in format_status(fields)
+    assert "pid:   4242" in format_status(fields)
     assert "under-runs: 2" in format_status(fields)
     idle = status_fields({"State": "idle", "Voice": "af_heart", "Speed": 1.0,
                           "CurrentJob": 0, "CurrentSentence": -1})
