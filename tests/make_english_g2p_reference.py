@@ -70,7 +70,7 @@ def main() -> None:
         for text in texts():
             rows.append((accent, text, g2p(text)[0].strip()))
     with OUTPUT.open("w", encoding="utf-8", newline="") as out:
-        out.write("# misaki 0.9.4 English G2P (no espeak fallback, unknown = ❓); tests/make_english_g2p_reference.py\n")
+        out.write(f"# misaki 0.9.4 English G2P (no espeak fallback, unknown = ❓): {Path(__file__).name}\n")
         writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(("accent", "text", "phonemes"))
         writer.writerows(rows)
