@@ -17,8 +17,8 @@ def us() -> Lexicon:
     return Lexicon(british=False)
 
 
-def _read(lexicon: Lexicon, text: str, tag: str = "NN", **hints: object) -> str | None:
-    token = Token(text, tag, "", hints=Hints(is_head=True, prespace=False, **hints))  # type: ignore[arg-type]
+def _read(lexicon: Lexicon, text: str, tag: str = "NN", currency: str | None = None) -> str | None:
+    token = Token(text, tag, "", hints=Hints(is_head=True, prespace=False, currency=currency))
     return lexicon(token, Context())[0]
 
 

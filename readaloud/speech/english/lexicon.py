@@ -95,7 +95,8 @@ class Lexicon:
     def _gold_str(self, word: str, tag: str = "DEFAULT") -> str:
         entry = self.golds[word]
         value = entry if isinstance(entry, str) else entry[tag]
-        assert value is not None
+        if value is None:
+            raise ValueError(f"the dictionary has no {tag} pronunciation of {word!r}")
         return value
 
     def get_nnp(self, word: str) -> Lookup:
