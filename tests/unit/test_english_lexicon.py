@@ -9,7 +9,7 @@ from readaloud.speech.english import dictionaries
 from readaloud.speech.english.lexicon import Lexicon
 from readaloud.speech.english.stress import apply_stress
 from readaloud.speech.english.tokens import Context, Hints, Token, subtokenize
-from readaloud.text.wordlist import english_words
+from readaloud.text.english.wordlist import english_words
 
 
 @pytest.fixture(scope="module")
