@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from readaloud import python_support
-from readaloud.speech.english import dictionaries
 from readaloud.speech.english.lexicon import Lexicon
 from readaloud.speech.english.stress import apply_stress
 from readaloud.speech.english.tokens import Context, Hints, Token, subtokenize
+from readaloud.text.english import dictionaries
 from readaloud.text.english.wordlist import english_words
 
 

@@ -1,7 +1,8 @@
 """English words to phonemes from misaki's dictionaries: special cases, inflections and numbers.
 
 Returns ``(phonemes, rating)`` pairs, ``(None, None)`` when the word is not known; the G2P then asks
-espeak-ng. Behaviour follows misaki 0.9.4's ``en.Lexicon`` exactly (the unit tests compare them).
+espeak-ng. Behaviour follows misaki 0.9.4's ``en.Lexicon`` exactly (tests/integration/test_english_g2p.py
+compares the whole G2P with misaki's own output).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from collections.abc import Callable
 
 from num2words import num2words
 
-from readaloud.speech.english import dictionaries
-from readaloud.speech.english.dictionaries import Entry
 from readaloud.speech.english.stress import (
     GB_VOCAB,
     PRIMARY_STRESS,
@@ -24,6 +23,8 @@ from readaloud.speech.english.stress import (
     apply_stress,
 )
 from readaloud.speech.english.tokens import Context, Token
+from readaloud.text.english import dictionaries
+from readaloud.text.english.dictionaries import Entry
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,15 @@
 """English words the G2P can pronounce from its dictionary, loaded once and only when asked for.
 
 Used to decide whether "exam-\\nple" was hyphenated by a line break, and whether an all-caps part of
-an identifier is a word ("MAX") or an initialism ("HTTP"). The dictionary is misaki's, shipped in
-:mod:`readaloud.speech.english`; reading it takes ~0.1 s.
+an identifier is a word ("MAX") or an initialism ("HTTP"). The dictionary is misaki's
+(:mod:`readaloud.text.english.dictionaries`, which the G2P reads too); reading it takes ~0.1 s.
 """
 
 from __future__ import annotations
 
 import functools
 
-from readaloud.speech.english import dictionaries
+from readaloud.text.english import dictionaries
 
 
 @functools.lru_cache(maxsize=1)
