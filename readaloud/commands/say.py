@@ -77,12 +77,14 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
 
     if audio_format not in soundfile.available_formats():
         raise UsageError(f"this libsndfile cannot write {audio_format}; use a .wav file name")
+    check_output_path(output)
     captions_path: Path | None = args.captions
     caption_format = None
     if captions_path is not None:
         from readaloud.speech.captions import caption_format as format_of
 
         caption_format = format_of(captions_path)
+        check_output_path(captions_path)
     text = read_text(args, env)
     config, voice, speed = _settings(args)
     from readaloud.speech.synthesizer import build_synthesizer
@@ -117,7 +119,6 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
 
 def _write_atomically(path: Path, write: Callable[[str], object]) -> None:
     """Write beside ``path`` and rename, so a failure never leaves half a file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
@@ -127,6 +128,19 @@ def _write_atomically(path: Path, write: Callable[[str], object]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def check_output_path(output: Path) -> None:
+    """Refuse, before any synthesis, a path that cannot be written (no folder is created for it)."""
+    folder = output.parent
+    if output.is_dir():
+        raise UsageError(f"cannot write {output}: it is a folder; name a file, e.g. {output / 'speech.wav'}")
+    if not folder.exists():
+        raise UsageError(f"cannot write {output}: the folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {output}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {output}: no permission to write in {folder}")
 
 
 def _current_umask() -> int:

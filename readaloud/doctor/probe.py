@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -214,6 +215,24 @@ def query_onnx_providers() -> list[str] | None:
     return list(onnxruntime.get_available_providers())
 
 
+def read_os_release(path: Path) -> dict[str, str]:
+    import shlex
+
+    found: dict[str, str] = {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.startswith("#"):
+            try:
+                found[key.strip()] = " ".join(shlex.split(value))
+            except ValueError:
+                continue
+    return found
+
+
 class SystemProbe:
     """Facts about this machine; every method is cached so each check asks only once."""
 
@@ -228,6 +247,7 @@ class SystemProbe:
         bus_timeout: float = BUS_TIMEOUT,
     ) -> None:
         self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
+        self.python = (sys.version_info[0], sys.version_info[1])
         self.config_path = config_path
         self._audio = audio
         self._torch = torch
@@ -248,6 +268,16 @@ class SystemProbe:
             return importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
             return None
+
+    def library_available(self, name: str) -> bool:
+        """Whether the dynamic linker finds ``lib<name>`` (e.g. ``portaudio``)."""
+        import ctypes.util
+
+        return ctypes.util.find_library(name) is not None
+
+    def os_release(self) -> Mapping[str, str]:
+        """``/etc/os-release`` as a mapping (``ID``, ``ID_LIKE``…); empty when unreadable."""
+        return read_os_release(Path("/etc/os-release"))
 
     @cached_property
     def _config(self) -> Config | ConfigError:

@@ -32,6 +32,7 @@ from readaloud.text.segment import split_sentences
 if TYPE_CHECKING:
     from readaloud.config import Config
     from readaloud.speech.assets import AssetStore
+    from readaloud.speech.assets.meter import DownloadObserver
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,8 @@ class KokoroSynthesizer:
 
 
 def create_engine(choice: str, store: AssetStore, *, threads: int = 0) -> Engine:
-    """``onnx``, ``torch``, or ``auto``: torch on a CUDA machine with torch weights, else onnx."""
+    """``onnx``, ``torch``, or ``auto``: torch on a CUDA machine with torch weights and the ``kokoro``
+    package, else onnx."""
     if choice == "torch":
         weights = store.torch_weights()
         if weights is None:
@@ -241,13 +243,22 @@ def create_engine(choice: str, store: AssetStore, *, threads: int = 0) -> Engine
         return TorchEngine(weights)
     if choice == "auto":
         weights = store.torch_weights(fetch=False)
-        if weights is not None and _cuda_available():
+        # kokoro does not install on Python 3.13+, where readaloud[torch] brings torch alone.
+        if weights is not None and not _kokoro_installed():
+            log.info("torch weights present but the kokoro package is not installed: using onnxruntime")
+        elif weights is not None and _cuda_available():
             from readaloud.speech.torch_engine import TorchEngine
 
             return TorchEngine(weights, device="cuda")
     from readaloud.speech.onnx_engine import OnnxEngine
 
     return OnnxEngine(store.onnx_model(), threads=threads)
+
+
+def _kokoro_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("kokoro") is not None
 
 
 def _cuda_available() -> bool:
@@ -269,11 +280,14 @@ def text_options_from_config(config: Config) -> TextOptions:
     )
 
 
-def build_synthesizer(config: Config, *, engine: str | None = None) -> KokoroSynthesizer:
-    """Everything from config: assets (fetched on first use), engine, voices, text options."""
+def build_synthesizer(
+    config: Config, *, engine: str | None = None, observer: DownloadObserver | None = None
+) -> KokoroSynthesizer:
+    """Everything from config: assets (fetched on first use, told to ``observer``), engine, voices,
+    text options."""
     from readaloud.speech.assets import AssetStore
 
-    store = AssetStore.from_config(config.speech)
+    store = AssetStore.from_config(config.speech, observer=observer)
     kokoro = create_engine(engine or config.speech.engine, store, threads=config.speech.threads)
     return KokoroSynthesizer(kokoro, VoiceStore(store.voice), text_options=text_options_from_config(config))
 
