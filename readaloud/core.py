@@ -66,6 +66,7 @@ class ReaderEvent(str, enum.Enum):
     STATE_CHANGED = "state_changed"
     SENTENCE_STARTED = "sentence_started"
     SENTENCE_FINISHED = "sentence_finished"
+    WORD_STARTED = "word_started"
     JOB_FINISHED = "job_finished"
     VOICE_CHANGED = "voice_changed"
     SPEED_CHANGED = "speed_changed"
@@ -83,6 +84,10 @@ class ReaderListener:
 
     def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
         pass
+
+    def on_word_started(self, job: int, sentence: int, start: int, end: int) -> None:
+        """The word at ``start:end`` of job ``job``'s text (in sentence number ``sentence``) is
+        being heard."""
 
     def on_job_finished(self, job: int, reason: FinishReason) -> None:
         pass

@@ -21,7 +21,15 @@ import numpy as np
 
 from readaloud.core import FinishReason, ReaderListener, State
 from readaloud.playback.sink import Sink
-from readaloud.speech.types import Break, PhonemeWord, Phonemized, Sentence, Synthesizer
+from readaloud.speech.types import (
+    Break,
+    PhonemeWord,
+    Phonemized,
+    Sentence,
+    Synthesizer,
+    TimedSpan,
+    WordTiming,
+)
 
 SAMPLE_RATE = 24_000
 
@@ -144,9 +152,26 @@ class FakeSynthesizer:
                 return Break.SENTENCE
             return Break.CLAUSE if word[-1] in ",;:" else Break.WORD
 
+        # The fake's sentences are the original text as written: a word's span is where it stands.
         return Phonemized(sentence, tuple(
-            PhonemeWord(word, self.tokens_per_word, follows(word)) for word in sentence.text.split()
+            PhonemeWord(match.group(), self.tokens_per_word, follows(match.group()),
+                        (sentence.start + match.start(), sentence.start + match.end()))
+            for match in re.finditer(r"\S+", sentence.text)
         ))
+
+    has_word_timing = True
+
+    def synthesize_words_timed(self, words: Phonemized, start: int, end: int, voice: str,
+                               speed: float) -> TimedSpan:
+        """The tone of ``synthesize_words``; each word is heard for an equal share of it."""
+        audio = self.synthesize_words(words, start, end, voice, speed)
+        pad = round(self.padding * self.sample_rate)
+        each = (len(audio) - 2 * pad) / max(end - start, 1)
+        timings = []
+        for number, word in enumerate(words.words[start:end]):
+            span = word.span or (None, None)
+            timings.append(WordTiming(pad + round(number * each), pad + round((number + 1) * each), *span))
+        return TimedSpan(audio, tuple(timings))
 
     def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
                          speed: float) -> np.ndarray:
@@ -198,6 +223,8 @@ class FakeSink:
         self.error_handler: Callable[[str], None] | None = None
         self._callback: Callable[[np.ndarray], None] | None = None
         self._recorded: list[np.ndarray] = []
+
+    output_latency = 0.0  # blocks are "heard" as they are pulled
 
     def check(self) -> None:
         """The fake device always exists."""
@@ -267,6 +294,11 @@ class EventLog(ReaderListener):
     """A ``ReaderListener`` that records every event as a tuple."""
 
     events: list[tuple[object, ...]] = field(default_factory=list)
+    # Words heard (job, sentence, start, end): kept apart, there are many of them.
+    words: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def on_word_started(self, job: int, sentence: int, start: int, end: int) -> None:
+        self.words.append((job, sentence, start, end))
 
     def on_state_changed(self, state: State) -> None:
         self.events.append(("state", state.value))
@@ -427,6 +459,17 @@ class TimedSynthesizer:
         audio: np.ndarray = self.inner.synthesize_words(words, start, end, voice, speed)
         self.chunks.append((started, time.monotonic(), len(audio) / self.sample_rate))
         return audio
+
+    @property
+    def has_word_timing(self) -> bool:
+        return bool(self.inner.has_word_timing)
+
+    def synthesize_words_timed(self, words: Phonemized, start: int, end: int, voice: str,
+                               speed: float) -> TimedSpan:
+        started = time.monotonic()
+        span: TimedSpan = self.inner.synthesize_words_timed(words, start, end, voice, speed)
+        self.chunks.append((started, time.monotonic(), len(span.audio) / self.sample_rate))
+        return span
 
     def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:
         words = self.phonemize(sentence, voice)

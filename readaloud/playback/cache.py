@@ -9,22 +9,34 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-
-import numpy as np
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 Key = tuple[str, str, float]
+T = TypeVar("T")
 
 
-class SentenceCache:
-    """Least-recently-used sentences' audio, up to ``seconds`` of audio in all. Thread-safe."""
+def audio_frames(chunks: Any) -> int:
+    """Frames in a tuple of audio chunks (the default size of an entry)."""
+    return sum(len(chunk) for chunk in chunks)
 
-    def __init__(self, seconds: float, sample_rate: int) -> None:
+
+class SentenceCache(Generic[T]):
+    """Least-recently-used sentences' audio, up to ``seconds`` of audio in all. Thread-safe.
+
+    An entry is the chunks of audio (or what holds them: ``frames_of`` says how much audio it is).
+    """
+
+    def __init__(
+        self, seconds: float, sample_rate: int, frames_of: Callable[[T], int] = audio_frames
+    ) -> None:
         self._limit = int(seconds * sample_rate)
         self._frames = 0
-        self._entries: OrderedDict[Key, tuple[np.ndarray, ...]] = OrderedDict()
+        self._frames_of = frames_of
+        self._entries: OrderedDict[Key, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str, voice: str, speed: float) -> tuple[np.ndarray, ...] | None:
+    def get(self, text: str, voice: str, speed: float) -> T | None:
         """The chunks of audio last made for this sentence, or None."""
         key = (text, voice, speed)
         with self._lock:
@@ -33,20 +45,20 @@ class SentenceCache:
                 self._entries.move_to_end(key)
             return chunks
 
-    def put(self, text: str, voice: str, speed: float, chunks: tuple[np.ndarray, ...]) -> None:
-        frames = sum(len(chunk) for chunk in chunks)
+    def put(self, text: str, voice: str, speed: float, chunks: T) -> None:
+        frames = self._frames_of(chunks)
         if frames > self._limit:
             return
         key = (text, voice, speed)
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._frames -= sum(len(chunk) for chunk in old)
+                self._frames -= self._frames_of(old)
             self._entries[key] = chunks
             self._frames += frames
             while self._frames > self._limit:
                 _, dropped = self._entries.popitem(last=False)
-                self._frames -= sum(len(chunk) for chunk in dropped)
+                self._frames -= self._frames_of(dropped)
 
     def clear(self) -> None:
         with self._lock:

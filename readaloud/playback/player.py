@@ -43,8 +43,9 @@ from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
 from readaloud.speech.schedule import Planner, SynthesisCost, plan_chunks
-from readaloud.speech.trim import trim_cut
-from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer
+from readaloud.speech.timing import after_cut
+from readaloud.speech.trim import cut_bounds
+from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer, WordTiming
 from readaloud.speech.voices import voice_info
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ PREPARE_AHEAD = 3
 
 # What the audio callback reports to the owning thread as it passes the ring's markers.
 Passed = Literal["started", "finished", "job_end", "job_failed", "back_failed"]
+# How the audio callback reports a word reaching the device: its tag, its span of the original
+# text, and how many samples into the block being filled it starts.
+WordReport = Callable[["_Tag", tuple[int, int], int], None]
 # What the owning thread asks of the audio callback.
 PlayheadRequest = tuple[Literal["accept"], int, int] | tuple[Literal["skip"]] | tuple[Literal["back"]]
 
@@ -100,12 +104,22 @@ class _Kind(enum.Enum):
     END = "end"
     JOB_END = "job_end"
     JOB_FAILED = "job_failed"  # synthesis failed here: the job ends with an error
+    WORD = "word"  # a word of the sentence starts here
 
 
 @dataclass(frozen=True)
 class _Boundary:
     kind: _Kind
     tag: _Tag
+    word: tuple[int, int] | None = None  # WORD: its span of the original text
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Audio of one synthesis call, trimmed, and when its words start in it (samples, spans)."""
+
+    audio: np.ndarray
+    words: tuple[tuple[int, tuple[int, int]], ...] = ()
 
 
 class _Playhead:
@@ -117,9 +131,12 @@ class _Playhead:
     """
 
     def __init__(self, ring: RingBuffer[_Boundary], sample_rate: int,
-                 report: Callable[[Passed, _Tag, int, int], None]) -> None:
+                 report: Callable[[Passed, _Tag, int, int], None],
+                 report_word: WordReport | None = None) -> None:
         self._ring = ring
         self._report = report
+        self._report_word = report_word
+        self._filled = 0  # samples of the current block filled so far
         self._back_frames = int(BACK_TO_PREVIOUS_SECONDS * sample_rate)
         self._requests: deque[PlayheadRequest] = deque()
         self.paused = False
@@ -157,6 +174,7 @@ class _Playhead:
         while filled < frames:
             marker = ring.next_marker()
             if marker is not None and marker.position == ring.read_position:
+                self._filled = filled
                 self._pass(ring.pop_marker().payload)
             elif self._playable(self._tag):
                 count = ring.read(out[filled:])
@@ -185,6 +203,10 @@ class _Playhead:
             self._in_sentence = kind is _Kind.START
             if self._in_sentence and self._playable(tag):
                 self._tell("started", tag)
+        elif kind is _Kind.WORD:
+            if (tag == self._tag and self._in_sentence and self._playable(tag)
+                    and boundary.word is not None and self._report_word is not None):
+                self._report_word(tag, boundary.word, self._filled)
         elif kind is _Kind.HOLD or kind is _Kind.RESUME:
             self._holding = kind is _Kind.HOLD and tag == self._tag
         elif kind is _Kind.END:
@@ -262,6 +284,7 @@ class Reader:
         cache_seconds: float = CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         planner: Planner = plan_chunks,
+        post_later: Callable[[float, Callable[[], None]], None] | None = None,
     ) -> None:
         voice_info(voice)
         if sink.sample_rate != synthesizer.sample_rate:
@@ -281,13 +304,15 @@ class Reader:
         self._ring: RingBuffer[_Boundary] = RingBuffer(
             self._lookahead_frames + history + 2 * self._rate, history=history
         )
-        self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio)
+        self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio, self._word_from_audio)
+        self._post_later = post_later
         sink.set_error_handler(self._report_sink_error)  # "lost the audio device", from its threads
         # Both used by the synthesis thread only.
         self._cost = cost or SynthesisCost()
         self._clock = clock
         self._plan = planner
-        self._cache = SentenceCache(cache_seconds, self._rate)
+        self._cache: SentenceCache[tuple[Sentence, tuple[_Chunk, ...]]] = SentenceCache(
+            cache_seconds, self._rate, lambda entry: sum(len(chunk.audio) for chunk in entry[1]))
         self._job_underruns: dict[int, Underruns] = {}
         self._last_underruns = Underruns()
         self._counts_at_start = (0, 0)
@@ -605,6 +630,22 @@ class Reader:
         # Runs on the audio thread: hand over and return.
         self._post(functools.partial(self._on_boundary, kind, tag, underruns, starved))
 
+    def _word_from_audio(self, tag: _Tag, span: tuple[int, int], offset: int) -> None:
+        # Runs on the audio thread: hand over and return. The word is heard once the device has
+        # played what it holds before it.
+        delay = self._sink.output_latency + offset / self._rate
+        word = functools.partial(self._on_word, tag, span)
+        if self._post_later is not None and delay > 0:
+            self._post(functools.partial(self._post_later, delay, word))
+        else:
+            self._post(word)
+
+    def _on_word(self, tag: _Tag, span: tuple[int, int]) -> None:
+        if self._job(tag.job) is None or self._current != tag:
+            return  # stopped, skipped or replaced while the word was on its way to the speakers
+        self._emit(ReaderEvent.WORD_STARTED,
+                   lambda listener: listener.on_word_started(tag.job, tag.sentence.index, *span))
+
     def _on_boundary(self, kind: Passed, tag: _Tag, underruns: int = 0, starved: int = 0) -> None:
         job = self._job(tag.job)
         if job is None:
@@ -753,7 +794,8 @@ class Reader:
         try:
             cached = self._cache.get(tag.sentence.text, voice, speed)
             if cached is not None:
-                started = completed = self._hand_over(tag, list(cached), _Kind.START)
+                chunks = _replace_words(cached, tag.sentence)
+                started = completed = self._hand_over(tag, chunks, _Kind.START)
             else:
                 started, completed = self._synthesize_sentence(tag, voice, speed)
         except Exception as error:
@@ -794,8 +836,8 @@ class Reader:
         """
         words = self._synthesizer.phonemize(tag.sentence, voice)
         count = len(words.words)
-        made: list[np.ndarray] = []
-        held: list[np.ndarray] = []  # made, not yet handed to playback
+        made: list[_Chunk] = []
+        held: list[_Chunk] = []  # made, not yet handed to playback
         holding = True
         started = False
         position = 0
@@ -806,7 +848,7 @@ class Reader:
                     return started, False
                 buffered = self._buffered_locked() / self._rate
                 silent = self._ring.read_position >= self._ring.written
-            held_seconds = sum(len(audio) for audio in held) / self._rate
+            held_seconds = sum(len(chunk.audio) for chunk in held) / self._rate
             # Before the first sound of a request, every moment of waiting is felt.
             weight = FIRST_SOUND_WAIT_WEIGHT if silent and not started and tag.sentence.index == 0 else 1.0
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
@@ -828,13 +870,13 @@ class Reader:
                     segment_end = clause
                     continue
             end = position + plan.first_end
-            audio = self._synthesize_span(words, position, end, voice, speed)
+            chunk = self._synthesize_span(words, position, end, voice, speed)
             position = end
-            if len(audio):
-                made.append(audio)
+            if len(chunk.audio):
+                made.append(chunk)
                 if holding:
-                    held.append(audio)
-                elif not self._hand_over(tag, [audio], None):
+                    held.append(chunk)
+                elif not self._hand_over(tag, [chunk], None):
                     return started, False
             if position == segment_end < count:
                 segment_end = count
@@ -846,34 +888,55 @@ class Reader:
             if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
                 return started, False
             started = True
-        self._cache.put(tag.sentence.text, voice, speed, tuple(made))
+        self._cache.put(tag.sentence.text, voice, speed, (tag.sentence, tuple(made)))
         return started, True
 
     def _synthesize_span(self, words: Phonemized, start: int, end: int, voice: str,
-                         speed: float) -> np.ndarray:
+                         speed: float) -> _Chunk:
         """One synthesis call, trimmed for where it was cut; the cost model learns from it."""
         began = self._clock()
-        raw = self._synthesizer.synthesize_words(words, start, end, voice, speed)
+        timings: tuple[WordTiming, ...] = ()
+        if self._synthesizer.has_word_timing:
+            span = self._synthesizer.synthesize_words_timed(words, start, end, voice, speed)
+            raw, timings = span.audio, span.words
+        else:
+            raw = self._synthesizer.synthesize_words(words, start, end, voice, speed)
         seconds = self._clock() - began
         last = words.words[end - 1].follows if end < len(words.words) else Break.SENTENCE
-        audio = trim_cut(np.asarray(raw, dtype=np.float32).reshape(-1), self._rate,
-                         first=start == 0, follows=last)
+        raw = np.asarray(raw, dtype=np.float32).reshape(-1)
+        cut_start, cut_end = cut_bounds(raw, self._rate, first=start == 0, follows=last)
+        audio = raw[cut_start:cut_end]
+        starts = tuple(
+            (timing.start, (timing.text_start, timing.text_end))
+            for timing in after_cut(timings, cut_start, len(audio))
+            if timing.text_start is not None and timing.text_end is not None and timing.start < len(audio)
+        )
         tokens = sum(word.tokens for word in words.words[start:end])
         predicted = self._cost.seconds(len(audio) / self._rate)
         self._cost.observe(tokens, speed, len(audio) / self._rate, seconds)
         log.debug("sentence %d, words %d-%d of %d: %.2f s of audio in %.2f s (expected %.2f s)",
                   words.sentence.index, start, end, len(words.words), len(audio) / self._rate, seconds,
                   predicted)
-        return audio
+        return _Chunk(audio, starts)
 
-    def _hand_over(self, tag: _Tag, chunks: list[np.ndarray], kind: _Kind | None) -> bool:
-        """Write ``chunks`` to the ring for playback, after a ``kind`` marker; False if stale."""
+    def _hand_over(self, tag: _Tag, chunks: list[_Chunk], kind: _Kind | None) -> bool:
+        """Write ``chunks`` to the ring for playback, after a ``kind`` marker, with a marker where
+        each word starts; False if stale."""
         with self._cond:
             if not self._valid_locked(tag):
                 return False  # stopped, skipped or restarted: the audio in hand is dropped
             if kind is not None:
                 self._ring.mark(_Boundary(kind, tag))
-            return all(self._write_locked(audio, tag) for audio in chunks if len(audio))
+            for chunk in chunks:
+                written = 0
+                for start, span in chunk.words:
+                    if not self._write_locked(chunk.audio[written:start], tag):
+                        return False
+                    self._ring.mark(_Boundary(_Kind.WORD, tag, span))
+                    written = max(written, start)
+                if not self._write_locked(chunk.audio[written:], tag):
+                    return False
+            return True
 
     def _end_job_locked(self, tag: _Tag, last: bool) -> None:
         if last and tag.epoch == self._epoch and self._cursor == (tag.job, tag.sentence.index + 1):
@@ -890,6 +953,20 @@ class Reader:
             if offset < len(samples):
                 self._wait_locked(self._drain_timeout_locked(len(samples) - offset))
         return True
+
+
+def _replace_words(cached: tuple[Sentence, tuple[_Chunk, ...]], sentence: Sentence) -> list[_Chunk]:
+    """Cached chunks for ``sentence``: their words moved to where it stands in its text, or
+    dropped when its original text is not the cached one's length (the same words, written
+    differently: where each word stands is then unknown)."""
+    origin, chunks = cached
+    if origin.end - origin.start != sentence.end - sentence.start:
+        return [_Chunk(chunk.audio) for chunk in chunks]
+    shift = sentence.start - origin.start
+    return [
+        _Chunk(chunk.audio, tuple((at, (first + shift, last + shift)) for at, (first, last) in chunk.words))
+        for chunk in chunks
+    ]
 
 
 def _next_clause_end(words: Phonemized, position: int) -> int | None:

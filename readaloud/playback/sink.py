@@ -41,6 +41,11 @@ class Sink(Protocol):
     def stop(self) -> None: ...
     def close(self) -> None: ...
 
+    @property
+    def output_latency(self) -> float:
+        """Seconds from the callback filling a block to that block being heard (0 if unknown)."""
+        ...
+
     def check(self) -> None:
         """Raise ``AudioDeviceError`` now if the output device does not exist (before any start)."""
         ...
@@ -165,6 +170,15 @@ class SoundDeviceSink:
     def is_open(self) -> bool:
         """Whether a stream is open now (False when idle: the daemon then costs nothing)."""
         return self._stream is not None
+
+    @property
+    def output_latency(self) -> float:
+        """The open stream's output latency as PortAudio reports it; the requested one otherwise."""
+        stream = self._stream
+        try:
+            return float(stream.latency) if stream is not None else self._latency
+        except Exception:  # a stream closing under us: the request is the best guess
+            return self._latency
 
     def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
         """Who hears about a lost device (called on a background thread). The ``Reader`` sets this."""

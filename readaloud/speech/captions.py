@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from readaloud.errors import UsageError
-from readaloud.speech.timing import WordTiming
+from readaloud.speech.types import WordTiming
 
 CAPTION_FORMATS = {".vtt": "vtt", ".srt": "srt"}
 

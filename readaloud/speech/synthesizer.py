@@ -19,9 +19,9 @@ from readaloud.speech.engine import SAMPLE_RATE, Engine, TimedEngine
 from readaloud.speech.g2p import G2PRegistry
 from readaloud.speech.phonemes import phoneme_words, token_ids
 from readaloud.speech.schedule import SynthesisCost, plan_chunks
-from readaloud.speech.timing import WordTiming, after_cut, merge_same_text, shifted, word_timings
+from readaloud.speech.timing import after_cut, merge_same_text, shifted, word_timings
 from readaloud.speech.trim import silence_bounds
-from readaloud.speech.types import Phonemized, Sentence
+from readaloud.speech.types import Phonemized, Sentence, TimedSpan, WordTiming
 from readaloud.speech.voices import VoiceStore, style_for, voice_info
 from readaloud.text.blocks import split_blocks
 from readaloud.text.lexicon import Lexicon
@@ -37,14 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SENTENCE_CHARS = 400
-
-
-@dataclass(frozen=True)
-class TimedSpan:
-    """Audio of a span of words and when each word is heard in it (samples into ``audio``)."""
-
-    audio: np.ndarray
-    words: tuple[WordTiming, ...]
 
 
 @dataclass(frozen=True)

@@ -11,31 +11,16 @@ the same text ("five dollars" from "$5") are heard as one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from readaloud.speech.engine import FRAME_SAMPLES
 from readaloud.speech.phonemes import vocab
-from readaloud.speech.types import PhonemeWord
+from readaloud.speech.types import PhonemeWord, WordTiming
 
 # Kokoro's punctuation symbols: they get durations (pauses) but are not part of the spoken word.
 _PUNCTUATION = frozenset(';:,.!?¡¿—…"«»“”()')
-
-
-@dataclass(frozen=True)
-class WordTiming:
-    """A word heard from sample ``start`` to ``end`` of some audio, read from ``text_start`` to
-    ``text_end`` of the original text (None when the G2P could not place it)."""
-
-    start: int
-    end: int
-    text_start: int | None
-    text_end: int | None
-
-    @property
-    def placed(self) -> bool:
-        return self.text_start is not None and self.text_end is not None
 
 
 def word_timings(

@@ -85,6 +85,29 @@ class Phonemized:
     words: tuple[PhonemeWord, ...]
 
 
+@dataclass(frozen=True)
+class WordTiming:
+    """A word heard from sample ``start`` to ``end`` of some audio, read from ``text_start`` to
+    ``text_end`` of the original text (None when the G2P could not place it)."""
+
+    start: int
+    end: int
+    text_start: int | None
+    text_end: int | None
+
+    @property
+    def placed(self) -> bool:
+        return self.text_start is not None and self.text_end is not None
+
+
+@dataclass(frozen=True)
+class TimedSpan:
+    """Audio of a span of words and when each word is heard in it (samples into ``audio``)."""
+
+    audio: np.ndarray
+    words: tuple[WordTiming, ...]
+
+
 class Synthesizer(Protocol):
     """Text in, audio out, a span of a sentence at a time, so a player can stay just ahead of playback.
 
@@ -111,6 +134,17 @@ class Synthesizer(Protocol):
                          speed: float) -> np.ndarray:
         """Float32 mono audio for ``words.words[start:end]`` (at most 510 tokens), padded with the
         silence Kokoro puts around every call."""
+        ...
+
+    def synthesize_words_timed(self, words: Phonemized, start: int, end: int, voice: str,
+                               speed: float) -> TimedSpan:
+        """``synthesize_words``' audio and when each of those words is heard in it; raises
+        :class:`readaloud.errors.EngineError` when ``has_word_timing`` is false."""
+        ...
+
+    @property
+    def has_word_timing(self) -> bool:
+        """Whether :meth:`synthesize_words_timed` works."""
         ...
 
     def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:

@@ -19,7 +19,7 @@ from readaloud.cli import main
 from readaloud.environment import Environment
 from readaloud.speech.captions import captions
 from readaloud.speech.synthesizer import KokoroSynthesizer
-from readaloud.speech.timing import WordTiming
+from readaloud.speech.types import WordTiming
 from readaloud.speech.voices import VoiceStore
 from tests.unit.test_word_timing import FramedEngine, Registry
 

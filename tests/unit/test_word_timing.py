@@ -14,9 +14,9 @@ from readaloud.errors import EngineError
 from readaloud.speech.engine import FRAME_SAMPLES, TimedAudio
 from readaloud.speech.phonemes import phoneme_words, vocab
 from readaloud.speech.synthesizer import KokoroSynthesizer
-from readaloud.speech.timing import WordTiming, after_cut, word_timings
+from readaloud.speech.timing import after_cut, word_timings
 from readaloud.speech.trim import trim_cut
-from readaloud.speech.types import Break, PhonemeWord, Sentence, TextMark
+from readaloud.speech.types import Break, PhonemeWord, Sentence, TextMark, WordTiming
 from readaloud.speech.voices import VoiceStore
 
 RATE = 24_000
