@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from readaloud.app import App
 from readaloud.errors import AlreadyRunningError, EngineError, ReadaloudError
-from readaloud.handover import in_thread, poster
+from readaloud.handover import in_thread, later_poster, poster
 
 if TYPE_CHECKING:
     from dbus_fast.aio import MessageBus
@@ -229,7 +229,7 @@ class Daemon:
         self._reader = reader = Reader(
             synthesizer, sink, voice=voice, speed=speed,
             sentence_pause=playback.sentence_pause, lookahead=playback.lookahead,
-            preroll=playback.preroll, post=poster(loop),
+            preroll=playback.preroll, post=poster(loop), post_later=later_poster(loop),
         )
 
         def apply_text_options(new: Config) -> None:

@@ -29,6 +29,16 @@ def poster(loop: asyncio.AbstractEventLoop) -> Post:
     return post
 
 
+def later_poster(loop: asyncio.AbstractEventLoop) -> Callable[[float, Callable[[], None]], None]:
+    """``post_later(delay, fn)``: run ``fn`` on ``loop``'s thread ``delay`` seconds from now; callable
+    from any thread."""
+
+    def post_later(delay: float, fn: Callable[[], None]) -> None:
+        loop.call_soon_threadsafe(loop.call_later, delay, fn)
+
+    return post_later
+
+
 async def in_thread(fn: Callable[[], T], name: str) -> T:
     """Run blocking ``fn`` on a daemon thread (one that never delays exit, unlike an executor's)."""
     loop = asyncio.get_running_loop()

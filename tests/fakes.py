@@ -415,6 +415,11 @@ class Owner:
     def post(self, fn: Callable[[], None]) -> None:
         self.events.put(fn)
 
+    def post_later(self, delay: float, fn: Callable[[], None]) -> None:
+        timer = threading.Timer(delay, self.events.put, (fn,))
+        timer.daemon = True
+        timer.start()
+
     def run_for(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:

@@ -10,6 +10,9 @@ BUS_NAME = "io.github.readaloud.ReadAloud"
 OBJECT_PATH = "/io/github/readaloud/ReadAloud"
 INTERFACE = "io.github.readaloud.ReadAloud1"
 ERROR_PREFIX = INTERFACE + ".Error."
+# Following along word by word: a signal for every word heard, and the word being heard now.
+WORD_STARTED_SIGNAL = "WordStarted"  # (u job, u sentence, i start, i end): offsets into the job's text
+CURRENT_WORD_PROPERTY = "CurrentWord"  # (uuii) the same; start and end -1 when no word is being heard
 # The application id the desktop portal knows us by (GlobalShortcuts); the same reverse-DNS name.
 APP_ID = BUS_NAME
 

@@ -26,7 +26,7 @@ from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus
 
 from readaloud.config import TextConfig
 from readaloud.core import MAX_SPEED, MIN_SPEED, FinishReason, ReaderControl, ReaderListener, State
-from readaloud.dbus.names import ERROR_PREFIX, INTERFACE
+from readaloud.dbus.names import CURRENT_WORD_PROPERTY, ERROR_PREFIX, INTERFACE, WORD_STARTED_SIGNAL
 from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError, echo
 from readaloud.values import SELECTION_SOURCES
 
@@ -41,6 +41,8 @@ SAY_OPTIONS = ("queue", "speed", "voice")
 READ_SELECTION_SOURCES = ("", *SELECTION_SOURCES)
 
 DBusStrList = Annotated[list[str], DBusSignature("as")]
+# CurrentWord when no word is being heard.
+NO_WORD = (0, 0, -1, -1)
 Transport = Literal["pause", "resume", "toggle", "stop", "skip", "back"]
 
 ReadSelectionHandler = Callable[[str], Awaitable[object]]
@@ -122,6 +124,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     ) -> None:
         super().__init__(INTERFACE)
         self._reader: ReaderControl | None = None
+        self._current_word = NO_WORD
         self._voice = voice
         self._speed = speed
         self._voices = list(voices)
@@ -242,9 +245,23 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         self.SentenceStarted(job, sentence.index, sentence.text)
         self.emit_properties_changed({"CurrentJob": job, "CurrentSentence": sentence.index})
 
+    def on_word_started(self, job: int, sentence: int, start: int, end: int) -> None:
+        self._current_word = (job, sentence, start, end)
+        self.WordStarted(job, sentence, start, end)
+        self.emit_properties_changed({CURRENT_WORD_PROPERTY: list(self._current_word)})
+
+    def on_sentence_finished(self, job: int, sentence: "Sentence") -> None:
+        self._clear_current_word()
+
     def on_job_finished(self, job: int, reason: FinishReason) -> None:
+        self._clear_current_word()
         self.JobFinished(job, str(reason.value))
         self.emit_properties_changed({"Underruns": self.underruns})
+
+    def _clear_current_word(self) -> None:
+        if self._current_word != NO_WORD:
+            self._current_word = NO_WORD
+            self.emit_properties_changed({CURRENT_WORD_PROPERTY: list(NO_WORD)})
 
     def on_voice_changed(self, voice: str) -> None:
         self.emit_properties_changed({"Voice": voice})
@@ -339,6 +356,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     def CurrentSentence(self) -> DBusInt32:
         return self.current_sentence
 
+    @dbus_property(access=PropertyAccess.READ, name=CURRENT_WORD_PROPERTY)
+    def CurrentWord(self) -> Annotated[list[int], DBusSignature("(uuii)")]:
+        return list(self._current_word)
+
     @dbus_property(access=PropertyAccess.READ)
     def Underruns(self) -> DBusUInt32:
         return self.underruns
@@ -358,6 +379,12 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         tuple[int, int, str], DBusSignature("uus")
     ]:
         return (job, index, text)
+
+    @dbus_signal(name=WORD_STARTED_SIGNAL)
+    def WordStarted(self, job: int, sentence: int, start: int, end: int) -> Annotated[
+        tuple[int, int, int, int], DBusSignature("uuii")
+    ]:
+        return (job, sentence, start, end)
 
     @dbus_signal()
     def JobFinished(self, job: int, reason: str) -> Annotated[tuple[int, str], DBusSignature("us")]:

@@ -266,7 +266,9 @@ class Reader:
     """The core. Knows nothing of D-Bus, X11, trays or PortAudio.
 
     Call its methods only from the owning thread; it delivers listener events on that thread via
-    ``post(fn)`` (e.g. ``loop.call_soon_threadsafe``).
+    ``post(fn)`` (e.g. ``loop.call_soon_threadsafe``). Word events wait for the sink's output latency
+    with ``post_later(delay, fn)`` (callable from the audio thread: ``handover.later_poster``); without
+    it they are delivered as their audio reaches the sink.
     """
 
     def __init__(
@@ -636,7 +638,7 @@ class Reader:
         delay = self._sink.output_latency + offset / self._rate
         word = functools.partial(self._on_word, tag, span)
         if self._post_later is not None and delay > 0:
-            self._post(functools.partial(self._post_later, delay, word))
+            self._post_later(delay, word)
         else:
             self._post(word)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from dbus_fast import DBusError, Variant
 
-from readaloud.core import Underruns
+from readaloud.core import FinishReason, Underruns
 from readaloud.dbus.mpris import MprisPlayer, playback_status, track_metadata
 from readaloud.dbus.names import ERROR_PREFIX
 from readaloud.dbus.service import ReadAloudService, guarded, parse_say_options
@@ -372,3 +372,16 @@ def test_control_commands_import_no_heavy_modules(command: list[str], tmp_path: 
                             timeout=60)
     assert "HEAVY [] STATUS 1" in result.stdout, result.stdout + result.stderr
     assert "session bus" in result.stderr
+
+
+def test_current_word_follows_word_events_and_clears_when_the_sentence_ends() -> None:
+    service = make_service()
+    service.attach(FakeReader())
+    changed: list[dict[str, Any]] = []
+    service.emit_properties_changed = changed.append  # type: ignore[method-assign]
+    service.on_word_started(3, 1, 10, 15)
+    service.on_word_started(3, 1, 16, 20)
+    service.on_sentence_finished(3, Sentence(1, "Two words.", 10, 20))
+    service.on_job_finished(3, FinishReason.DONE)
+    words = [change["CurrentWord"] for change in changed if "CurrentWord" in change]
+    assert words == [[3, 1, 10, 15], [3, 1, 16, 20], [0, 0, -1, -1]]  # cleared once
