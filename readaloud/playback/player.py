@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 # Audio kept behind the read position so that "back" can replay a recent sentence without synthesis.
 HISTORY_SECONDS = 30.0
+# Markers kept behind the read position for "back": every word has one, and the sentence's start
+# must still be among them (30 s at twice the normal speed is some 250 words).
+HISTORY_MARKERS = 1024
 # "back" within this long after a sentence starts goes to the previous sentence.
 BACK_TO_PREVIOUS_SECONDS = 1.0
 # Synthesized sentences kept in memory, so that hearing one again costs nothing.
@@ -304,7 +307,8 @@ class Reader:
         self._preroll_frames = int(max(0.0, preroll) * self._rate)
         history = int(HISTORY_SECONDS * self._rate)
         self._ring: RingBuffer[_Boundary] = RingBuffer(
-            self._lookahead_frames + history + 2 * self._rate, history=history
+            self._lookahead_frames + history + 2 * self._rate, history=history,
+            history_markers=HISTORY_MARKERS,
         )
         self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio, self._word_from_audio)
         self._post_later = post_later

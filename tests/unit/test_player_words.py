@@ -131,3 +131,16 @@ def test_words_are_announced_after_the_device_latency() -> None:
         assert all(0.2 <= delay < 0.2 + sink.block / SAMPLE_RATE for delay in delays)
     finally:
         reader.close()
+
+
+def test_back_in_a_long_sentence_replays_it_with_its_words(rig) -> None:
+    long = " ".join(f"w{number}" for number in range(120)) + "."
+    r = rig(word_seconds=WORD)
+    heard = _listen(r)
+    heard.text = long
+    r.reader.say(long)
+    r.play(8.0)  # 80 words in: far more word markers than sentences behind the read position
+    r.reader.back()
+    r.play(0.25)
+    texts = [text for _, _, text, _ in heard.words]
+    assert texts[-3:] == ["w0", "w1", "w2"]  # the sentence again, from its first word
