@@ -85,7 +85,14 @@ def status_fields(properties: dict[str, Any]) -> dict[str, Any]:
         "job": job or None,
         "sentence": sentence if job and sentence >= 0 else None,
         "underruns": int(properties.get("Underruns", 0)),
+        "audio": str(properties.get("Audio", "ok")),
     }
+
+
+AUDIO_LINES = {
+    "lost": "audio: lost (the sound server went away; reading resumes when it is back)",
+    "none": "audio: none (no sound server or output device; start PipeWire or PulseAudio)",
+}
 
 
 def format_status(fields: dict[str, Any]) -> str:
@@ -95,6 +102,7 @@ def format_status(fields: dict[str, Any]) -> str:
         lines.append(f"job:   {fields['job']}{where}")
     if fields["underruns"]:
         lines.append(f"under-runs: {fields['underruns']} (the audio ran dry inside sentences)")
+    lines.append(AUDIO_LINES.get(fields["audio"], f"audio: {fields['audio']}"))
     return "\n".join(lines)
 
 
