@@ -46,6 +46,7 @@ class BusFacts:
     activatable: frozenset[str] = frozenset()
     shortcuts_portal_version: int | None = None
     daemon_state: str | None = None
+    daemon_audio: str | None = None  # the running daemon's Audio property: ok, lost or none
 
     @property
     def reachable(self) -> bool:
@@ -133,12 +134,15 @@ async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, time
                 [SHORTCUTS_INTERFACE, "version"], wait=max(timeout, PORTAL_TIMEOUT),
             )  # fmt: skip
             version = int(answer[0].value) if answer else None
-        state = None
+        state = audio = None
         if BUS_NAME in owned:
             answer = await call(BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
                                 [INTERFACE, "State"])  # fmt: skip
             state = str(answer[0].value) if answer else None
-        return BusFacts(address, None, frozenset(owned), activatable, version, state)
+            answer = await call(BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+                                [INTERFACE, "Audio"])  # fmt: skip
+            audio = str(answer[0].value) if answer else None
+        return BusFacts(address, None, frozenset(owned), activatable, version, state, audio)
     finally:
         bus.disconnect()
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from readaloud.core import AudioStatus
 from readaloud.errors import AudioDeviceError
 from readaloud.playback.sink import LinearResampler
 from tests.fakes import FakeSink, dominant_frequency
@@ -217,15 +218,21 @@ def test_lost_sound_server_is_reported_once_and_playback_comes_back() -> None:
     errors: list[str] = []
     server = pulse.PulseServer().start()
     try:
+        statuses: list[AudioStatus] = []
         sink = SoundDeviceSink("", on_error=errors.append)
+        sink.set_status_handler(statuses.append)
         tone = Tone()
         sink.start(tone)
         time.sleep(0.5)
         server.kill()
         assert wait_for(lambda: bool(errors))
+        assert sink.audio_status is AudioStatus.LOST
         restarted = pulse.PulseServer(server.sink)
         restarted.runtime_dir = server.runtime_dir
-        restarted.start()
+        # The sink re-initialises PortAudio itself while reconnecting; doing it here as well raced
+        # its reconnect thread (PortAudio is not thread-safe: "PortAudio not initialized" here, or
+        # the stream it had just reopened closed again and the loss reported twice).
+        restarted.start(reinit_sounddevice=False)
         try:
             calls = tone.calls
             assert wait_for(lambda: tone.calls > calls + 10, timeout=30)
@@ -233,6 +240,7 @@ def test_lost_sound_server_is_reported_once_and_playback_comes_back() -> None:
             time.sleep(1.0)
             assert dominant_frequency(recording.stop()) == pytest.approx(440, abs=5)
             assert errors == ["lost the audio device; reconnecting"]
+            assert statuses == [AudioStatus.LOST, AudioStatus.OK]
         finally:
             sink.close()
             restarted.stop()
