@@ -48,7 +48,7 @@ class FakePortAudio:
         pass
 
     class _Default:
-        device = [-1, -1]
+        device = (-1, -1)
 
     def __init__(self) -> None:
         self.system: list[dict[str, Any]] = []  # what the machine has now
@@ -75,7 +75,7 @@ class FakePortAudio:
             self.inits += 1
             self._listed = [dict(device) for device in self.system]
 
-    def OutputStream(self, **kwargs: Any) -> FakeStream:  # noqa: N802 - sounddevice's name
+    def OutputStream(self, **kwargs: Any) -> FakeStream:
         stream = FakeStream(**kwargs)
         self.streams.append(stream)
         return stream
