@@ -75,8 +75,9 @@ _NO_DEVICE_HINT = (
     "'readaloud say --output FILE' works without one"
 )
 # PortAudio is not thread-safe, and terminating it closes every stream of the process: one
-# re-initialisation at a time, process-wide.
+# re-initialisation at a time, process-wide, and none while any sink has a stream open.
 _PORTAUDIO_LOCK = threading.Lock()
+_open_streams = 0  # streams of this process open now; guarded by _PORTAUDIO_LOCK
 
 
 class Backoff:
@@ -98,14 +99,24 @@ class Backoff:
         self.attempts = 0
 
 
-def reinitialize_portaudio(sd: Any) -> None:
-    """Re-read the device list (frozen when PortAudio initialised); closes every open stream."""
+def reinitialize_portaudio(sd: Any) -> bool:
+    """Re-read the device list (frozen when PortAudio initialised). Terminating PortAudio would
+    close every open stream, so while any sink of this process has one this does nothing: False."""
     with _PORTAUDIO_LOCK:
+        if _open_streams:
+            return False
         try:
             sd._terminate()
         except sd.PortAudioError as error:  # not initialised (a failed earlier attempt): fine
             log.debug("terminating PortAudio: %s", error)
         sd._initialize()
+        return True
+
+
+def _count_streams(change: int) -> None:
+    global _open_streams
+    with _PORTAUDIO_LOCK:
+        _open_streams += change
 
 
 class LinearResampler:
@@ -342,7 +353,8 @@ class SoundDeviceSink:
             # No stream is open (we hold none), so re-initialising closes nothing of ours.
             log.debug("no usable output device (%s); re-reading the device list", error)
             try:
-                reinitialize_portaudio(sd)
+                if not reinitialize_portaudio(sd):
+                    raise
                 self._open(sd)
             except Exception:
                 self._set_status(AudioStatus.NONE)
@@ -383,6 +395,7 @@ class SoundDeviceSink:
         self._mono = np.zeros(max(4096, self._block * 8), dtype=np.float32)
         self._generation += 1
         self._stream = stream
+        _count_streams(+1)
         stream.start()
         log.debug("audio stream open on %r at %d Hz, %d channel(s), latency %.3f s",
                   info["name"], self.device_rate, self._channels, stream.latency)
@@ -391,6 +404,7 @@ class SoundDeviceSink:
         stream, self._stream = self._stream, None
         if stream is None:
             return
+        _count_streams(-1)
         self._generation += 1  # its finished callback is now stale, not a lost device
         try:
             stream.stop()
@@ -419,7 +433,8 @@ class SoundDeviceSink:
                     return
                 try:
                     sd = self._portaudio()
-                    reinitialize_portaudio(sd)
+                    if not reinitialize_portaudio(sd):
+                        continue  # another sink of this process plays: try again later
                     find_output_device(sd, self._device_name)
                 except Exception as error:
                     log.debug("still no audio output (probe %d): %s", backoff.attempts, error)
@@ -461,7 +476,8 @@ class SoundDeviceSink:
                 return
             if self._reconnecting():
                 return
-            self._stream = None
+            self._stream = None  # ended by PortAudio; re-initialising it frees what is left
+            _count_streams(-1)
             self._generation += 1
             self._set_status(AudioStatus.LOST)
             self._reconnect_thread = threading.Thread(

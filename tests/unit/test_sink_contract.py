@@ -191,8 +191,12 @@ def test_unknown_device_name_is_a_clear_error(pulse_server: pulse.PulseServer) -
     from readaloud.playback.sink import SoundDeviceSink
 
     sink = SoundDeviceSink("no such speakers")
-    with pytest.raises(AudioDeviceError, match=r"no audio output device matches 'no such speakers'.*pulse"):
-        sink.start(Tone())
+    try:
+        with pytest.raises(AudioDeviceError,
+                           match=r"no audio output device matches 'no such speakers'.*pulse"):
+            sink.start(Tone())
+    finally:
+        sink.close()  # it probes for the device in the background until closed
 
 
 @pytest.mark.audio

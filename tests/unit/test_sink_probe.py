@@ -103,9 +103,9 @@ def portaudio() -> FakePortAudio:
 def make_sink(portaudio: FakePortAudio) -> Iterator[Callable[..., tuple[SoundDeviceSink, list[AudioStatus]]]]:
     made: list[SoundDeviceSink] = []
 
-    def make(**kwargs: Any) -> tuple[SoundDeviceSink, list[AudioStatus]]:
+    def make(device: str = "", **kwargs: Any) -> tuple[SoundDeviceSink, list[AudioStatus]]:
         kwargs.setdefault("probe_delays", (3600.0,))  # no background probe unless a test wants one
-        sink = SoundDeviceSink("", portaudio=lambda: portaudio, **kwargs)
+        sink = SoundDeviceSink(device, portaudio=lambda: portaudio, **kwargs)
         statuses: list[AudioStatus] = []
         sink.set_status_handler(statuses.append)
         made.append(sink)
@@ -180,6 +180,24 @@ def test_the_probe_finds_a_late_sound_server_by_itself(make_sink, portaudio: Fak
     time.sleep(0.1)
     assert portaudio.inits == inits  # the probe ended once the device was there
     assert not sink.is_open  # finding the device opens nothing: an idle daemon costs nothing
+
+
+def test_portaudio_is_not_re_initialised_while_another_sink_plays(make_sink,
+                                                                  portaudio: FakePortAudio) -> None:
+    # Terminating PortAudio closes every stream of the process: the probe must wait its turn.
+    portaudio.system.append(PULSE)
+    portaudio._initialize()
+    playing, _ = make_sink()
+    playing.start(silence)
+    inits = portaudio.inits
+    waiting, statuses = make_sink("usb headset", probe_delays=(0.01,))  # not plugged in yet
+    with pytest.raises(AudioDeviceError):
+        waiting.start(silence)
+    time.sleep(0.1)
+    assert portaudio.inits == inits and portaudio.streams[0].running
+    playing.close()
+    assert wait_for(lambda: portaudio.inits > inits)  # now it may look again
+    assert statuses == [AudioStatus.NONE]
 
 
 def test_close_ends_the_probe(make_sink, portaudio: FakePortAudio) -> None:
