@@ -81,7 +81,7 @@ _open_streams = 0  # streams of this process open now; guarded by _PORTAUDIO_LOC
 
 
 class Backoff:
-    """Delays that grow along ``delays`` and then stay at the last one; ``reset`` starts over."""
+    """Delays that grow along ``delays`` and then stay at the last one (one per attempt)."""
 
     def __init__(self, delays: Sequence[float]) -> None:
         if not delays:
@@ -94,9 +94,6 @@ class Backoff:
         delay = self._delays[min(self.attempts, len(self._delays) - 1)]
         self.attempts += 1
         return delay
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 def reinitialize_portaudio(sd: Any) -> bool:

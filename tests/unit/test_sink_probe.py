@@ -116,12 +116,10 @@ def make_sink(portaudio: FakePortAudio) -> Iterator[Callable[..., tuple[SoundDev
         sink.close()
 
 
-def test_backoff_grows_to_its_cap_and_starts_over_after_reset() -> None:
+def test_backoff_grows_to_its_cap_and_stays_there() -> None:
     backoff = Backoff((1.0, 2.0, 4.0))
     assert [backoff.next() for _ in range(5)] == [1.0, 2.0, 4.0, 4.0, 4.0]
     assert backoff.attempts == 5
-    backoff.reset()
-    assert backoff.next() == 1.0
     with pytest.raises(ValueError):
         Backoff(())
 
