@@ -27,6 +27,7 @@ class FakeVoiceCheckingReader:
     current_job = None
     current_sentence = None
     underruns = Underruns()
+    audio = AudioStatus.OK
 
     @property
     def state(self) -> Any:
