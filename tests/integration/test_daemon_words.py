@@ -1,0 +1,77 @@
+# ruff: noqa: F811  (pytest fixtures imported from daemon_fixtures share their parameters' names)
+"""The done-when of following along: a D-Bus client of the real daemon sees ``WordStarted`` for the
+words of a paragraph, in order, each when Whisper hears that word on the recorded sink."""
+
+from __future__ import annotations
+
+import difflib
+import statistics
+import time
+
+import numpy as np
+import pytest
+
+from readaloud.dbus.names import CURRENT_WORD_PROPERTY, INTERFACE, WORD_STARTED_SIGNAL
+from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
+    Bus,
+    DaemonProcess,
+    Recorder,
+    Services,
+    bus,
+    daemon,
+    recorder,
+    services,
+)
+from tests.speech_check import transcribe_words, words
+
+pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.desktop]
+
+RATE = 24_000
+PARAGRAPH = (
+    "Every spring the river rose above its banks, and the farmers moved their animals to the hills. "
+    "The children liked those weeks best, because school was closed and the roads became canals."
+)
+
+
+def _timeline(recorder: Recorder, since: float) -> tuple[np.ndarray, float]:
+    """The audio recorded since ``since`` and the monotonic time its first sample was played."""
+    with recorder.lock:
+        chunks = [(t, samples) for t, samples in recorder.chunks if t >= since]
+    total, offset = 0, float("inf")
+    for arrived, samples in chunks:
+        total += len(samples)
+        # A chunk arrives no earlier than its last sample played: the smallest estimate is the best.
+        offset = min(offset, arrived - total / RATE)
+    return np.concatenate([samples for _, samples in chunks]), offset
+
+
+def test_word_started_signals_follow_the_words_heard_at_the_sink(
+    daemon: DaemonProcess, bus: Bus, recorder: Recorder
+) -> None:
+    bus.watch(f"type='signal',interface='{INTERFACE}'")
+    since = time.monotonic()
+    reply = bus.call("Say", "sa{sv}", [PARAGRAPH, {}])
+    assert reply.error_name is None, reply.body
+    job = reply.body[0]
+    bus.wait_signal("JobFinished", lambda body: body[0] == job, timeout=300, since=since)
+    bus.pump(0.5)
+    audio, first_sample_at = _timeline(recorder, since)
+    signals = [(t, body) for t, member, body in bus.signals
+               if t >= since and member == WORD_STARTED_SIGNAL and body[0] == job]
+    spans = [(body[2], body[3]) for _, body in signals]
+    assert spans == sorted(spans) and len(set(spans)) == len(spans), "out of order or repeated"
+    events = [(word, t) for t, (start, end) in zip([t for t, _ in signals], spans, strict=True)
+              for word in words(PARAGRAPH[start:end])[:1]]
+    heard = [(word, first_sample_at + start) for text, start, _ in transcribe_words(audio, RATE)
+             for word in words(text)]
+    expected = words(PARAGRAPH)
+    matcher = difflib.SequenceMatcher(a=[w for w, _ in events], b=[w for w, _ in heard], autojunk=False)
+    differences = [events[block.a + i][1] - heard[block.b + i][1]
+                   for block in matcher.get_matching_blocks() for i in range(block.size)]
+    within = [d for d in differences if abs(d) <= 0.15]
+    print(f"{len(signals)} WordStarted for {len(expected)} words; {len(differences)} matched Whisper's; "
+          f"{len(within)} within 0.15 s; median signed difference {statistics.median(differences):+.3f} s")
+    assert len(within) >= 0.9 * len(expected)
+    reply = bus.call("Get", "ss", [INTERFACE, CURRENT_WORD_PROPERTY],
+                     interface="org.freedesktop.DBus.Properties")
+    assert reply.body[0].value == [0, 0, -1, -1]  # nothing is being heard now
