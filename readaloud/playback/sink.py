@@ -231,6 +231,7 @@ class SoundDeviceSink:
         self._lost_reported = False
         self._channels = 1
         self._mono = np.zeros(0, dtype=np.float32)
+        self._stream_latency = latency
         self._resampler: LinearResampler | None = None
         self.audio_status = AudioStatus.OK
         self.device_rate = self.sample_rate
@@ -243,12 +244,10 @@ class SoundDeviceSink:
 
     @property
     def output_latency(self) -> float:
-        """The open stream's output latency as PortAudio reports it; the requested one otherwise."""
-        stream = self._stream
-        try:
-            return float(stream.latency) if stream is not None else self._latency
-        except Exception:  # a stream closing under us: the request is the best guess
-            return self._latency
+        """The open stream's output latency as PortAudio reported it; the requested one before.
+
+        Read by the audio callback: a plain attribute, set when a stream opens."""
+        return self._stream_latency
 
     def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
         """Who hears about a lost device (called on a background thread). The ``Reader`` sets this."""
@@ -406,6 +405,7 @@ class SoundDeviceSink:
         self._mono = np.zeros(max(4096, self._block * 8), dtype=np.float32)
         self._generation += 1
         self._stream = stream
+        self._stream_latency = float(stream.latency)
         _count_streams(+1)
         stream.start()
         log.debug("audio stream open on %r at %d Hz, %d channel(s), latency %.3f s",
