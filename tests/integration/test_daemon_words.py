@@ -66,8 +66,10 @@ def test_word_started_signals_follow_the_words_heard_at_the_sink(
              for word in words(text)]
     expected = words(PARAGRAPH)
     matcher = difflib.SequenceMatcher(a=[w for w, _ in events], b=[w for w, _ in heard], autojunk=False)
-    differences = [events[block.a + i][1] - heard[block.b + i][1]
-                   for block in matcher.get_matching_blocks() for i in range(block.size)]
+    pairs = [(events[block.a + i][0], events[block.a + i][1] - heard[block.b + i][1])
+             for block in matcher.get_matching_blocks() for i in range(block.size)]
+    print(" ".join(f"{word}:{difference:+.2f}" for word, difference in pairs))
+    differences = [difference for _, difference in pairs]
     within = [d for d in differences if abs(d) <= 0.15]
     print(f"{len(signals)} WordStarted for {len(expected)} words; {len(differences)} matched Whisper's; "
           f"{len(within)} within 0.15 s; median signed difference {statistics.median(differences):+.3f} s")
