@@ -185,6 +185,15 @@ def test_words_arrive_relative_to_the_sentence_and_stale_ones_are_dropped(harnes
     assert bar.nothing_received()
 
 
+def test_a_sentence_that_is_the_whole_job_gets_its_words(harness: Harness) -> None:
+    harness.texts[8] = "Hello."
+    harness.frontend.on_state_changed(BarState.SPEAKING)
+    harness.frontend.on_sentence_started(8, Sentence(0, "Hello.", 0, 6))
+    harness.frontend.on_word_started(8, 0, 0, 5)
+    bar = harness.bars[0]
+    assert [bar.next_message() for _ in range(3)][1:] == [ShowSentence("Hello.", 8, 0), ShowWord(0, 5)]
+
+
 def test_a_job_whose_text_is_unknown_shows_the_spoken_form_without_words(harness: Harness) -> None:
     harness.frontend.on_state_changed(BarState.SPEAKING)
     harness.frontend.on_sentence_started(9, SENTENCES[0])

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"readaloud overlay: error: PySide6 is missing ({error}); "
               "install it with: pip install 'readaloud[overlay]'", file=sys.stderr)
         return 1
-    app = QApplication([sys.argv[0]])
+    app = QApplication(["readaloud-overlay"])  # argv[0] names the X11 WM_CLASS
     app.setApplicationName("readaloud")
     app.setDesktopFileName("io.github.readaloud.ReadAloud")  # the Wayland app id
     app.setQuitOnLastWindowClosed(False)

@@ -56,6 +56,7 @@ class _Current:
     job: int
     sentence: Sentence
     text: str
+    original: bool  # False: the job's text is unknown and ``text`` is the normalized form
 
 
 class OverlayFrontend:
@@ -121,10 +122,10 @@ class OverlayFrontend:
     def on_sentence_started(self, job: int, sentence: Sentence) -> None:
         text = self._text_of(job)
         if text is None or not 0 <= sentence.start <= sentence.end <= len(text):
-            text = sentence.text  # never seen its job's text: the normalized form is better than nothing
-            shown = _Current(job, sentence, text)
+            # Never saw its job's text: the normalized form is better than nothing.
+            shown = _Current(job, sentence, sentence.text, original=False)
         else:
-            shown = _Current(job, sentence, text[sentence.start:sentence.end])
+            shown = _Current(job, sentence, text[sentence.start:sentence.end], original=True)
         self._current, self._word = shown, None
         if self._ensure_running():
             assert self._bar is not None
@@ -135,7 +136,7 @@ class OverlayFrontend:
         current = self._current
         if current is None or current.job != job or current.sentence.index != sentence:
             return  # a word of a sentence the bar no longer shows
-        if current.text is current.sentence.text:
+        if not current.original:
             return  # offsets into the job's text mean nothing in the normalized form
         offset = current.sentence.start
         self._word = (max(0, start - offset), max(0, end - offset))
