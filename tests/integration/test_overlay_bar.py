@@ -146,6 +146,16 @@ def ocr(image: Image.Image, origin: Box, scale: int = 3) -> list[Word]:
     return words
 
 
+def highlighted_words(screen: Screen) -> list[str] | None:
+    """What tesseract reads on the highlight colour in the bar (None: no bar or no highlight)."""
+    shot, window = screen.screenshot(), screen.bar_window()
+    box = highlight_box(shot)
+    if window is None or box is None:
+        return None
+    around = Box(box.left - 3, box.top - 3, box.right + 3, box.bottom + 3)
+    return [plain(w.text) for w in ocr(readable(shot, window, box), window) if w.box.inside(around)]
+
+
 def plain(words: str) -> str:
     return re.sub(r"[^a-z ]", "", words.lower()).strip()
 
@@ -258,3 +268,28 @@ def test_the_bar_hides_while_idle_and_comes_back_with_the_next_sentence(screen: 
     bar.read("Another sentence.")
     wait_for(screen.bar_window, what="the bar to come back")
     assert bar.frontend.pid == pid  # the same process, hidden meanwhile
+
+
+def test_the_bar_lasts_through_a_long_reading(screen: Screen, bar: Bar) -> None:
+    """Thousands of words (a long article) leave the bar running and showing the latest word.
+
+    PySide6 6.12.0 on Python < 3.12 drops a reference to None in every void call (``setText``), and
+    the bar died after a few thousand words; the ``overlay`` extra keeps that release out.
+    """
+    bar.read()
+    wait_for(screen.bar_window, what="the bar to appear")
+    pid = bar.frontend.pid
+    words = [word.strip(",.") for word in TEXT.split()]
+    for _ in range(20_000 // len(words)):
+        for word in words:
+            bar.word(word)
+    bar.word("jumps")
+    assert pid is not None
+
+    def shows_jumps() -> bool:
+        os.kill(pid, 0)  # ProcessLookupError when the bar died: fail at once
+        return highlighted_words(screen) == ["jumps"]
+
+    # The bar works through the backlog; then it shows the last word.
+    wait_for(shows_jumps, timeout=120, what="the last word")
+    assert bar.frontend.pid == pid

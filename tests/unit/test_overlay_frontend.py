@@ -323,3 +323,27 @@ def test_shutdown_asks_the_bar_to_quit_and_its_exit_is_not_a_failure(
         harness.frontend.on_sentence_started(7, SENTENCES[1])
     assert len(harness.bars) == 1
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_turned_off_on_reload_the_bar_closes_and_turned_on_it_returns(harness: Harness) -> None:
+    bar = harness.start_reading()
+    harness.frontend.set_enabled(False)
+    assert bar.status == 0
+    harness.frontend.on_sentence_started(7, SENTENCES[1])
+    assert len(harness.bars) == 1
+    harness.frontend.set_enabled(True)
+    harness.frontend.on_sentence_started(7, SENTENCES[1])
+    assert len(harness.bars) == 2
+    assert harness.bars[1].next_message() == SetState(BarState.SPEAKING)
+
+
+def test_off_by_default_nothing_starts_and_nothing_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    harness = Harness()
+    with caplog.at_level(logging.DEBUG):
+        frontend = OverlayFrontend(
+            OverlayActions(lambda: None, lambda: None, lambda: None), harness.posted.put,
+            harness.texts.get, enabled=False, spawn=harness.spawn, available=lambda: False,
+        )
+        frontend.on_state_changed(BarState.SPEAKING)
+        frontend.on_sentence_started(7, SENTENCES[0])
+    assert harness.bars == [] and caplog.records == []

@@ -72,6 +72,7 @@ class OverlayFrontend:
         post: Post,
         text_of: Callable[[int], str | None],
         *,
+        enabled: bool = True,
         spawn: Callable[[], BarChild] = spawn_bar,
         available: Callable[[], bool] = overlay_available,
         clock: Callable[[], float] = time.monotonic,
@@ -80,27 +81,39 @@ class OverlayFrontend:
         self._post = post
         self._text_of = text_of
         self._spawn = spawn
+        self._available = available
         self._clock = clock
         self._bar: BarProcess | None = None
         self._started_at = 0.0
         self._state = protocol.BarState.IDLE
         self._current: _Current | None = None
-        self._word: tuple[int, int] | None = None
         self._failures = 0
         self._retry_at = 0.0
         self._closing = False
-        self.enabled = available()
-        if not self.enabled:
-            log.warning("the reading bar is enabled but PySide6 is missing: %s", INSTALL_HINT)
+        self.enabled = False
+        self.set_enabled(enabled)
 
     @property
     def pid(self) -> int | None:
         """The bar's process id while it runs (for tests and ``status``)."""
         return self._bar.pid if self._bar is not None else None
 
+    def set_enabled(self, enabled: bool) -> None:
+        """``[overlay] enabled`` (also on reload): off closes the bar; on gives it a fresh start."""
+        if enabled and not self._available():
+            log.warning("the reading bar is enabled but PySide6 is missing: %s", INSTALL_HINT)
+            enabled = False
+        self.enabled = enabled
+        self._failures, self._retry_at = 0, 0.0
+        if not enabled:
+            self._close_bar()
+
     def stop(self) -> None:
         """Close the bar (daemon shutdown)."""
         self._closing = True
+        self._close_bar()
+
+    def _close_bar(self) -> None:
         bar, self._bar = self._bar, None
         if bar is not None:
             bar.close()
@@ -115,7 +128,7 @@ class OverlayFrontend:
             return  # loading: nothing to show
         self._state = bar_state
         if bar_state is protocol.BarState.IDLE:
-            self._current, self._word = None, None
+            self._current = None
         if self._bar is not None:
             self._bar.send(protocol.SetState(bar_state))
 
@@ -126,7 +139,7 @@ class OverlayFrontend:
             shown = _Current(job, sentence, sentence.text, original=False)
         else:
             shown = _Current(job, sentence, text[sentence.start:sentence.end], original=True)
-        self._current, self._word = shown, None
+        self._current = shown
         if self._ensure_running():
             assert self._bar is not None
             self._bar.send(protocol.ShowSentence(shown.text, job, sentence.index))
@@ -139,9 +152,8 @@ class OverlayFrontend:
         if not current.original:
             return  # offsets into the job's text mean nothing in the normalized form
         offset = current.sentence.start
-        self._word = (max(0, start - offset), max(0, end - offset))
         if self._bar is not None:
-            self._bar.send(protocol.ShowWord(*self._word))
+            self._bar.send(protocol.ShowWord(max(0, start - offset), max(0, end - offset)))
 
     def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
         pass
@@ -201,7 +213,7 @@ class OverlayFrontend:
             log.exception("reading bar: %s failed", message.command.value)
 
     def _exited(self, bar: BarProcess, status: int) -> None:
-        if self._bar is not bar or self._closing:
+        if self._bar is not bar:
             return  # closed on purpose
         self._bar = None
         bar.close()  # joins its threads; the process is gone already
