@@ -3,8 +3,9 @@
 Order of life: load the config → connect to the session bus and export the D-Bus and MPRIS objects →
 claim the bus name (a second daemon stops here) → load the model, voices and audio output on a
 worker thread while ``State`` is ``loading`` → warm-up synthesis → attach the Reader to the app,
-the service and MPRIS (``idle``) → start the desktop frontend → serve until SIGTERM/SIGINT, the tray's Quit
-or the loss of the bus → stop the frontend, the Reader and release the names, in that order.
+the service and MPRIS (``idle``) → start the frontends (the reading bar's, the desktop's) → serve
+until SIGTERM/SIGINT, the tray's Quit or the loss of the bus → stop the frontends, the Reader and
+release the names, in that order.
 SIGHUP and the D-Bus ``Reload()`` method re-read the config (:meth:`readaloud.app.App.reload`).
 
 Threads, one rule: only this module's asyncio loop thread calls the Reader; the others hand work over
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from readaloud.config import Config
     from readaloud.dbus.mpris import MprisPlayer
     from readaloud.dbus.service import ReadAloudService
+    from readaloud.desktop.overlay.frontend import OverlayFrontend
     from readaloud.playback.player import Reader
     from readaloud.playback.sink import Sink
     from readaloud.speech.synthesizer import KokoroSynthesizer
@@ -98,6 +100,7 @@ class Daemon:
         self._bus: MessageBus | None = None
         self.service: ReadAloudService | None = None
         self.mpris: MprisPlayer | None = None
+        self.overlay: OverlayFrontend | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -121,7 +124,7 @@ class Daemon:
         voice, speed = app.starting_voice_and_speed()
         self.service = service = ReadAloudService(
             voice=voice, speed=speed, voices=list(VOICES), max_chars=app.config.text.max_chars,
-            read_selection=app.read_selection, reload=app.reload,
+            say=app.say, read_selection=app.read_selection, reload=app.reload,
         )
 
         def keep_limit(config: Config) -> None:
@@ -225,6 +228,24 @@ class Daemon:
         return True
 
     def _start_frontends(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._start_overlay(loop)
+        self._start_desktop(loop)
+
+    def _start_overlay(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The reading bar's listener; it starts the bar process itself, with the first sentence,
+        when ``[overlay] enabled`` (built either way, so that a reload can turn the bar on)."""
+        from readaloud.desktop.overlay.frontend import OverlayActions, OverlayFrontend
+
+        app = self.app
+        reader = app.reader
+        actions = OverlayActions(toggle_pause=reader.toggle, skip=reader.skip, stop=reader.stop)
+        self.overlay = overlay = OverlayFrontend(actions, poster(loop), app.job_text,
+                                                 enabled=app.config.overlay.enabled)
+        reader.add_listener(overlay)
+        app.on_config_changed(lambda config: overlay.set_enabled(config.overlay.enabled))
+        self._frontends.append(overlay)
+
+    def _start_desktop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Desktop frontends (hotkeys, tray, notifications) start here, once the Reader exists.
 
         Each hands user actions to this loop and gets Reader events as a listener; a desktop that

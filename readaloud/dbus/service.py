@@ -10,7 +10,7 @@ a decorated method returns None when called from Python. Errors leave as
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 from dbus_fast import DBusError, Variant
 from dbus_fast.annotations import (
@@ -45,6 +45,13 @@ Transport = Literal["pause", "resume", "toggle", "stop", "skip", "back"]
 
 ReadSelectionHandler = Callable[[str], Awaitable[object]]
 ReloadHandler = Callable[[], object]
+
+
+class SayHandler(Protocol):
+    """Starts a job: the daemon's ``App.say`` (which keeps the text for the reading bar)."""
+
+    def __call__(self, text: str, *, voice: str | None = None, speed: float | None = None,
+                 queue: bool = False) -> int: ...
 
 
 def to_dbus_error(error: ReadaloudError) -> DBusError:
@@ -102,7 +109,8 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     """The daemon's interface (``INTERFACE``): commands in, Reader events out as signals.
 
     Before :meth:`attach` the daemon is loading: ``State`` is ``loading``, transport commands do
-    nothing and commands that need the model fail with ``Error.Loading``.
+    nothing and commands that need the model fail with ``Error.Loading``. ``Say`` starts its job
+    through ``say`` (the daemon's ``App.say``), or the reader's own ``say`` without one.
     """
 
     def __init__(
@@ -112,6 +120,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         speed: float,
         voices: Sequence[str],
         max_chars: int = TextConfig().max_chars,
+        say: SayHandler | None = None,
         read_selection: ReadSelectionHandler | None = None,
         reload: ReloadHandler | None = None,
     ) -> None:
@@ -121,6 +130,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         self._speed = speed
         self._voices = list(voices)
         self.max_chars = max_chars
+        self._say = say
         self._read_selection = read_selection
         self._reload = reload
 
@@ -173,7 +183,8 @@ class ReadAloudService(ServiceInterface, ReaderListener):
                 f"the text has {len(text):,} characters; the limit is {self.max_chars:,} "
                 "(raise [text].max_chars in the config to read more at once)"
             )
-        job = self._ready_reader().say(text, **parsed)
+        reader = self._ready_reader()
+        job = (self._say or reader.say)(text, **parsed)
         log.info("job %d: %d characters%s", job, len(text), " (queue)" if parsed.get("queue") else "")
         return job
 

@@ -82,6 +82,11 @@ class Screen:
         x, y, w, h = (int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
         return Box(x, y, x + w, y + h)
 
+    def bar_pid(self) -> int:
+        """The process that owns the visible reading bar (its _NET_WM_PID)."""
+        window = self._run("xdotool", "search", "--onlyvisible", "--name", TITLE).stdout.split()[0]
+        return int(self._run("xdotool", "getwindowpid", window).stdout)
+
     def screenshot(self) -> Image.Image:
         png = subprocess.run(["import", "-display", self.display, "-window", "root", "png:-"],
                              capture_output=True, timeout=30, check=True).stdout

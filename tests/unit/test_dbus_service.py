@@ -99,6 +99,21 @@ def test_say_passes_text_and_options_to_the_reader() -> None:
     assert reader.calls == [("say", "Hello there.", "bf_emma", 1.5, True)]
 
 
+def test_say_starts_its_job_through_the_say_handler_the_daemon_gives() -> None:
+    started: list[tuple[str, dict[str, Any]]] = []
+
+    def say(text: str, **options: Any) -> int:
+        started.append((text, options))
+        return 12
+
+    service, reader = make_service(say=say), FakeReader()
+    with pytest.raises(NotReadyError):
+        service.say("Hello there.", {})  # still loading: the handler is not even asked
+    service.attach(reader)
+    assert service.say("Hello there.", {"queue": Variant("b", True)}) == 12
+    assert started == [("Hello there.", {"queue": True})] and reader.calls == []
+
+
 @pytest.mark.parametrize(
     "options",
     [

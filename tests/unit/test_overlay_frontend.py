@@ -4,21 +4,27 @@ told, what its buttons do, and how a bar that dies, hangs or is not installed is
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import queue
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO
 
 import pytest
 
+from readaloud.app import App
+from readaloud.config import Config
+from readaloud.core import State
 from readaloud.desktop.overlay import protocol
 from readaloud.desktop.overlay.frontend import GIVE_UP_AFTER, OverlayActions, OverlayFrontend
 from readaloud.desktop.overlay.protocol import BarState, Command, SetState, ShowSentence, ShowWord
+from readaloud.playback.player import Reader
 from readaloud.speech.types import Sentence
+from tests.fakes import SAMPLE_RATE, FakeSink, FakeSynthesizer, ManualPost
 
 JOB_TEXT = "Dr. Smith arrived at 10:30.  He paid $5 for the 2nd ticket!"
 # What the speech frontend makes of it: normalized text, offsets into the original.
@@ -146,7 +152,7 @@ class Harness:
                 self.posted.get(timeout=remaining)()
 
     def start_reading(self) -> FakeBar:
-        self.frontend.on_state_changed(BarState.SPEAKING)
+        self.frontend.on_state_changed(State.SPEAKING)
         self.frontend.on_sentence_started(7, SENTENCES[0])
         return self.bars[-1]
 
@@ -159,7 +165,7 @@ def harness() -> Harness:
 
 
 def test_the_bar_starts_with_the_first_sentence_and_shows_the_original_text(harness: Harness) -> None:
-    harness.frontend.on_state_changed(BarState.SPEAKING)
+    harness.frontend.on_state_changed(State.SPEAKING)
     assert harness.bars == []  # nothing read yet: no Qt, no process
     harness.frontend.on_sentence_started(7, SENTENCES[0])
     bar = harness.bars[0]
@@ -187,7 +193,7 @@ def test_words_arrive_relative_to_the_sentence_and_stale_ones_are_dropped(harnes
 
 def test_a_sentence_that_is_the_whole_job_gets_its_words(harness: Harness) -> None:
     harness.texts[8] = "Hello."
-    harness.frontend.on_state_changed(BarState.SPEAKING)
+    harness.frontend.on_state_changed(State.SPEAKING)
     harness.frontend.on_sentence_started(8, Sentence(0, "Hello.", 0, 6))
     harness.frontend.on_word_started(8, 0, 0, 5)
     bar = harness.bars[0]
@@ -195,7 +201,7 @@ def test_a_sentence_that_is_the_whole_job_gets_its_words(harness: Harness) -> No
 
 
 def test_a_job_whose_text_is_unknown_shows_the_spoken_form_without_words(harness: Harness) -> None:
-    harness.frontend.on_state_changed(BarState.SPEAKING)
+    harness.frontend.on_state_changed(State.SPEAKING)
     harness.frontend.on_sentence_started(9, SENTENCES[0])
     bar = harness.bars[0]
     bar.next_message()
@@ -207,8 +213,8 @@ def test_a_job_whose_text_is_unknown_shows_the_spoken_form_without_words(harness
 def test_states_reach_the_bar_and_idle_keeps_the_process(harness: Harness) -> None:
     bar = harness.start_reading()
     bar.next_message(), bar.next_message()
-    harness.frontend.on_state_changed(BarState.PAUSED)
-    harness.frontend.on_state_changed(BarState.IDLE)
+    harness.frontend.on_state_changed(State.PAUSED)
+    harness.frontend.on_state_changed(State.IDLE)
     assert [bar.next_message(), bar.next_message()] == [SetState(BarState.PAUSED), SetState(BarState.IDLE)]
     assert bar.status is None
 
@@ -274,6 +280,19 @@ def test_a_bar_that_keeps_dying_is_given_up_with_one_more_line(
     assert "stays off until the daemon restarts" in warnings[1]
 
 
+def test_a_reload_that_leaves_the_setting_as_it_was_does_not_bring_back_a_bar_given_up(
+    harness: Harness,
+) -> None:
+    for _ in range(GIVE_UP_AFTER):
+        harness.clock.now += 120
+        harness.start_reading().exit(134)
+        harness.run_loop(lambda: harness.frontend.pid is None)
+    harness.frontend.set_enabled(True)  # every reload hands the setting over again
+    harness.clock.now += 1000
+    harness.start_reading()
+    assert len(harness.bars) == GIVE_UP_AFTER and not harness.frontend.enabled
+
+
 def test_a_bar_that_ran_for_a_while_starts_the_backoff_afresh(harness: Harness) -> None:
     for _ in range(GIVE_UP_AFTER + 2):
         bar = harness.start_reading()
@@ -290,7 +309,7 @@ def test_without_pyside6_one_line_says_how_to_install_and_nothing_starts(
 ) -> None:
     with caplog.at_level(logging.WARNING):
         harness = Harness(available=False)
-        harness.frontend.on_state_changed(BarState.SPEAKING)
+        harness.frontend.on_state_changed(State.SPEAKING)
         harness.frontend.on_sentence_started(7, SENTENCES[0])
         harness.frontend.on_word_started(7, 0, 0, 2)
     assert harness.bars == []
@@ -344,6 +363,42 @@ def test_off_by_default_nothing_starts_and_nothing_is_logged(caplog: pytest.LogC
             OverlayActions(lambda: None, lambda: None, lambda: None), harness.posted.put,
             harness.texts.get, enabled=False, spawn=harness.spawn, available=lambda: False,
         )
-        frontend.on_state_changed(BarState.SPEAKING)
+        frontend.on_state_changed(State.SPEAKING)
         frontend.on_sentence_started(7, SENTENCES[0])
     assert harness.bars == [] and caplog.records == []
+
+
+class NormalizingSynthesizer(FakeSynthesizer):
+    """Speaks an upper-case "normalized" form of each sentence, with offsets into the original."""
+
+    def prepare(self, text: str, voice: str | None = None) -> Iterator[list[Sentence]]:
+        for block in super().prepare(text, voice):
+            yield [dataclasses.replace(s, text=s.text.upper()) for s in block]
+
+
+def test_with_the_reader_the_bar_shows_each_sentence_as_written_then_hides(harness: Harness) -> None:
+    sink, post = FakeSink(), ManualPost()
+    reader = Reader(NormalizingSynthesizer(word_seconds=0.05), sink, voice="af_heart", speed=1.0,
+                    sentence_pause=0.0, post=post)
+    app = App(Config(), load_config=Config, read_selection=lambda source, *, copy_first: "")
+    app.attach(reader, apply_text_options=lambda config: None)
+    frontend = OverlayFrontend(OverlayActions(reader.toggle, reader.skip, reader.stop), harness.posted.put,
+                               app.job_text, spawn=harness.spawn, available=lambda: True)
+    reader.add_listener(frontend)
+    try:
+        job = app.say("First one here.  And the second!")
+        for _ in range(round(30 * SAMPLE_RATE / sink.block)):
+            if reader.state is State.IDLE:
+                break
+            assert reader.wait_until_synthesis_idle(timeout=10)
+            sink.pull()
+            post.run()
+        bar = harness.bars[0]
+        received = []
+        while (message := bar.next_message(timeout=1)) != SetState(BarState.IDLE):
+            received.append(message)
+        assert received == [SetState(BarState.SPEAKING), ShowSentence("First one here.", job, 0),
+                            ShowSentence("And the second!", job, 1)]
+    finally:
+        frontend.stop()
+        reader.close()

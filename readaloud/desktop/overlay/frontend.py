@@ -16,8 +16,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from readaloud.core import Post, ReaderListener, State
 from readaloud.desktop.overlay import protocol
 from readaloud.desktop.overlay.process import BarChild, BarProcess, spawn_bar
 from readaloud.errors import ReadaloudError
@@ -34,7 +35,9 @@ FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
 GIVE_UP_AFTER = 5
 
-Post = Callable[[Callable[[], None]], None]
+# What the bar shows in each of the reader's states (nothing while the model loads).
+BAR_STATES = {State.SPEAKING: protocol.BarState.SPEAKING, State.PAUSED: protocol.BarState.PAUSED,
+              State.IDLE: protocol.BarState.IDLE}
 
 
 def overlay_available() -> bool:
@@ -59,7 +62,7 @@ class _Current:
     original: bool  # False: the job's text is unknown and ``text`` is the normalized form
 
 
-class OverlayFrontend:
+class OverlayFrontend(ReaderListener):
     """The reading bar for a running daemon; a reader listener.
 
     ``text_of(job)`` is the text job ``job`` was given (None once it is forgotten): the bar shows a
@@ -90,7 +93,8 @@ class OverlayFrontend:
         self._failures = 0
         self._retry_at = 0.0
         self._closing = False
-        self.enabled = False
+        self._configured: bool | None = None  # the last [overlay] enabled it was given
+        self.enabled = False  # whether it shows the bar: configured, installed, not given up
         self.set_enabled(enabled)
 
     @property
@@ -99,7 +103,11 @@ class OverlayFrontend:
         return self._bar.pid if self._bar is not None else None
 
     def set_enabled(self, enabled: bool) -> None:
-        """``[overlay] enabled`` (also on reload): off closes the bar; on gives it a fresh start."""
+        """``[overlay] enabled`` (also on every reload): turned off it closes the bar; turned on it
+        gives the bar a fresh start; left as it was it changes nothing (a bar given up stays off)."""
+        if enabled == self._configured:
+            return
+        self._configured = enabled
         if enabled and not self._available():
             log.warning("the reading bar is enabled but PySide6 is missing: %s", INSTALL_HINT)
             enabled = False
@@ -120,12 +128,10 @@ class OverlayFrontend:
 
     # -- reader events ----------------------------------------------------------------------------
 
-    def on_state_changed(self, state: Any) -> None:
-        value = str(getattr(state, "value", state))
-        try:
-            bar_state = protocol.BarState(value)
-        except ValueError:
-            return  # loading: nothing to show
+    def on_state_changed(self, state: State) -> None:
+        bar_state = BAR_STATES.get(state)
+        if bar_state is None:
+            return
         self._state = bar_state
         if bar_state is protocol.BarState.IDLE:
             self._current = None
@@ -154,21 +160,6 @@ class OverlayFrontend:
         offset = current.sentence.start
         if self._bar is not None:
             self._bar.send(protocol.ShowWord(max(0, start - offset), max(0, end - offset)))
-
-    def on_sentence_finished(self, job: int, sentence: Sentence) -> None:
-        pass
-
-    def on_job_finished(self, job: int, reason: Any) -> None:
-        pass
-
-    def on_voice_changed(self, voice: str) -> None:
-        pass
-
-    def on_speed_changed(self, speed: float) -> None:
-        pass
-
-    def on_error(self, message: str) -> None:
-        pass
 
     # -- the process ------------------------------------------------------------------------------
 
