@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from readaloud.doctor.probe import (
     WATCHER_NAME,
     AudioFacts,
     BusFacts,
+    OverlayFacts,
     ServiceFacts,
     TorchFacts,
 )
@@ -68,6 +70,7 @@ class Probe(Protocol):
     def onnx_providers(self) -> list[str] | None: ...
     def assets(self, config: Config) -> list[Any]: ...
     def service(self) -> ServiceFacts: ...
+    def overlay(self) -> OverlayFacts: ...
 
 
 def _ok(name: str, detail: str) -> CheckResult:
@@ -267,6 +270,41 @@ def check_tray(probe: Probe) -> CheckResult:
     )
 
 
+OVERLAY_X11_FIX = (
+    "install Qt's X11 libraries: `sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1` "
+    "(Fedora: `sudo dnf install xcb-util-cursor xcb-util-wm xcb-util-keysyms`)"
+)
+
+
+def check_overlay(probe: Probe, python: tuple[int, int] = sys.version_info[:2]) -> CheckResult:
+    """The reading bar (``[overlay] enabled``): PySide6 installed and able to open a window here."""
+    if not _config_or_defaults(probe).overlay.enabled:
+        return _ok("reading bar", "disabled in config")
+    if not probe.module_available("PySide6"):
+        return _fail("reading bar", "enabled, but PySide6 is not installed",
+                     "`pip install 'readaloud[overlay]'`, or set [overlay] enabled = false")
+    version = probe.module_version("PySide6-Essentials") or probe.module_version("PySide6") or "?"
+    if version.startswith("6.12.0") and python < (3, 12):
+        return _fail("reading bar", f"PySide6 {version} crashes the reading bar on Python "
+                     f"{python[0]}.{python[1]} after a few thousand words",
+                     "`pip install 'PySide6-Essentials<6.12'`")
+    if not session_kind(probe.environ):
+        return _warn("reading bar", "no graphical session to show it in", NO_SESSION_FIX)
+    facts = probe.overlay()
+    if facts.error:
+        if "display" in facts.error:
+            fix = NO_SESSION_FIX
+        elif "xcb" in facts.error:
+            fix = OVERLAY_X11_FIX
+        else:
+            fix = "see what `python -m readaloud.desktop.overlay --probe` prints"
+        return _fail("reading bar", f"cannot open a window: {facts.error}", fix)
+    if facts.platform.startswith("wayland"):
+        return _ok("reading bar", f"PySide6 {version} on Wayland (the compositor places it and decides "
+                   "whether it stays on top)")
+    return _ok("reading bar", f"PySide6 {version} on {facts.platform}")
+
+
 def check_notifications(probe: Probe) -> CheckResult:
     bus = probe.bus()
     if not bus.reachable:
@@ -438,6 +476,7 @@ CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
     check_hotkeys,
     check_selection,
     check_tray,
+    check_overlay,
     check_notifications,
     check_audio,
     check_model,
