@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="readaloud overlay: %(levelname)s: %(message)s")
     # The daemon ends the bar with SIGTERM or by closing stdin; no Python handler is needed.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # A bar that never takes the focus makes Qt's Wayland text input complain on every hide.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.wayland.textinput=false")
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as error:

@@ -123,7 +123,8 @@ class ReadingBar(QWidget):
             return
         area = screen.availableGeometry()
         width = min(WIDTH, int(area.width() * 0.9))
-        self.resize(width, self.sizeHint().height())
+        # A fixed size also asks tiling compositors (sway, i3) to float the bar rather than tile it.
+        self.setFixedSize(width, self.sizeHint().height())
         self.move(area.x() + (area.width() - width) // 2,
                   area.y() + area.height() - self.height() - MARGIN_BOTTOM)
 
