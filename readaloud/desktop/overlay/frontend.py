@@ -99,7 +99,7 @@ class OverlayFrontend(ReaderListener):
 
     @property
     def pid(self) -> int | None:
-        """The bar's process id while it runs (for tests and ``status``)."""
+        """The bar's process id while it runs (None before the first sentence and after it died)."""
         return self._bar.pid if self._bar is not None else None
 
     def set_enabled(self, enabled: bool) -> None:
