@@ -267,7 +267,7 @@ class TrayConfig:
 class OverlayConfig:
     """``[overlay]``: the reading bar (needs the ``overlay`` extra, PySide6)."""
 
-    enabled: bool = _setting(False, Boolean())
+    enabled: bool = _setting(False, Boolean(), live=True)
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,8 @@ class SelectionToolMissingError(SelectionError):
 class PortalUnavailable(Exception):
     """The desktop offers no GlobalShortcuts portal, or it refused the request (never shown as is:
     the hotkey listener turns it into a one-time notice)."""
+
+
+class BarProtocolError(ValueError):
+    """A line on the reading bar's pipe that is not a message of its protocol (logged, skipped; see
+    :mod:`readaloud.desktop.overlay.protocol`)."""

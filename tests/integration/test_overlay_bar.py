@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from readaloud.core import State
 from readaloud.desktop.overlay.frontend import OverlayActions, OverlayFrontend
 from readaloud.desktop.overlay.markup import HIGHLIGHT_BACKGROUND
-from readaloud.desktop.overlay.protocol import BarState
 from readaloud.desktop.overlay.window import TITLE
 from readaloud.speech.types import Sentence
 
@@ -184,7 +184,7 @@ class Bar:
                 self.posted.get(timeout=0.1)()
 
     def read(self, text: str = TEXT) -> None:
-        self.frontend.on_state_changed(BarState.SPEAKING)
+        self.frontend.on_state_changed(State.SPEAKING)
         self.frontend.on_sentence_started(1, Sentence(0, text, 0, len(text)))
 
     def word(self, word: str) -> None:
@@ -257,7 +257,7 @@ def test_the_buttons_pause_skip_and_stop(screen: Screen, bar: Bar) -> None:
         assert bar.calls == [expected]
         bar.calls.clear()
     # Paused, the first button offers to resume.
-    bar.frontend.on_state_changed(BarState.PAUSED)
+    bar.frontend.on_state_changed(State.PAUSED)
     wait_for(lambda: "resume" in [plain(w.text) for w in ocr(readable(screen.screenshot(), window, None),
                                                              window)], what="the Resume button")
 
@@ -267,7 +267,7 @@ def test_the_bar_hides_while_idle_and_comes_back_with_the_next_sentence(screen: 
     bar.word("fox")
     wait_for(lambda: highlight_box(screen.screenshot()), what="the highlighted word")
     pid = bar.frontend.pid
-    bar.frontend.on_state_changed(BarState.IDLE)
+    bar.frontend.on_state_changed(State.IDLE)
     wait_for(lambda: screen.bar_window() is None, what="the bar to hide")
     assert highlight_box(screen.screenshot()) is None
     bar.read("Another sentence.")

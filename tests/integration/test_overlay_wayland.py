@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from readaloud.core import State
 from readaloud.desktop.overlay.markup import BAR_BACKGROUND
-from readaloud.desktop.overlay.protocol import BarState
-from readaloud.doctor_probe import query_overlay
+from readaloud.doctor.probe import query_overlay
 from tests.integration.test_overlay_bar import TEXT, Bar, Box, highlight_box, ocr, plain, readable, wait_for
 
 pytestmark = pytest.mark.desktop
@@ -104,7 +104,7 @@ def test_the_bar_shows_the_sentence_and_the_highlighted_word_on_wayland(wayland:
         around = Box(word.left - 3, word.top - 3, word.right + 3, word.bottom + 3)
         assert [plain(w.text) for w in words if w.box.inside(around)] == ["brown"]
 
-        bar.frontend.on_state_changed(BarState.IDLE)
+        bar.frontend.on_state_changed(State.IDLE)
         wait_for(lambda: bar_box(screenshot()) is None, what="the bar to hide")
     finally:
         bar.frontend.stop()

@@ -542,7 +542,7 @@ def test_reading_bar_on_pyside6_6_12_0_before_python_3_12_is_refused() -> None:
 
 def test_reading_bar_probe_opens_a_real_window_or_says_why(tmp_path: Path) -> None:
     """The probe that `readaloud doctor` runs, on this machine: no display is a clear reason."""
-    from readaloud.doctor_probe import query_overlay
+    from readaloud.doctor.probe import query_overlay
 
     base = {key: os.environ[key] for key in ("PATH", "PYTHONPATH") if key in os.environ}
     facts = query_overlay({**base, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)})

@@ -20,7 +20,6 @@ from readaloud.desktop.overlay.protocol import (
     BarState,
     Clicked,
     Command,
-    ProtocolError,
     Quit,
     Ready,
     SetState,
@@ -29,6 +28,7 @@ from readaloud.desktop.overlay.protocol import (
     decode,
     encode,
 )
+from readaloud.errors import BarProtocolError
 
 MESSAGES = [
     ShowSentence("Dr. Smith paid $5 — \"fine\"\nthanks.", 3, 1),
@@ -83,7 +83,7 @@ def test_any_sentence_text_is_carried_exactly(text: str) -> None:
     b'\xff\xfe',
 ])
 def test_lines_that_are_not_messages_are_refused(line: bytes) -> None:
-    with pytest.raises(ProtocolError):
+    with pytest.raises(BarProtocolError):
         decode(line)
 
 

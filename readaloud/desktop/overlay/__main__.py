@@ -14,6 +14,8 @@ import os
 import signal
 import sys
 
+from readaloud.dbus.names import APP_ID
+
 log = logging.getLogger("readaloud.desktop.overlay")
 
 # A line longer than this is not from the daemon (the longest sentence is far shorter).
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     app = QApplication(["readaloud-overlay"])  # argv[0] names the X11 WM_CLASS
     app.setApplicationName("readaloud")
-    app.setDesktopFileName("io.github.readaloud.ReadAloud")  # the Wayland app id
+    app.setDesktopFileName(APP_ID)  # the Wayland app id
     app.setQuitOnLastWindowClosed(False)
     if args.probe:
         print(app.platformName())
@@ -52,6 +54,7 @@ def _serve(app: object) -> int:
 
     from readaloud.desktop.overlay import protocol
     from readaloud.desktop.overlay.window import ReadingBar
+    from readaloud.errors import BarProtocolError
 
     assert isinstance(app, QApplication)
     out = sys.stdout.buffer
@@ -92,7 +95,7 @@ def _serve(app: object) -> int:
             del pending[:newline + 1]
             try:
                 dispatch(protocol.decode(line))
-            except protocol.ProtocolError as error:
+            except BarProtocolError as error:
                 log.warning("ignored a message: %s", error)
         if len(pending) > MAX_LINE:
             log.warning("ignored an over-long message")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, Protocol
 
 from readaloud.desktop.overlay import protocol
+from readaloud.errors import BarProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class BarProcess:
         for line in self._stdout:
             try:
                 message = protocol.decode(line)
-            except protocol.ProtocolError as error:
+            except BarProtocolError as error:
                 log.warning("the reading bar wrote something unexpected: %s", error)
                 continue
             if isinstance(message, (protocol.Ready, protocol.Clicked)):

@@ -14,7 +14,7 @@ Bar → daemon (the bar's stdout)::
     {"command": "toggle_pause" | "skip" | "stop"}              a button was clicked
 
 Both sides use :func:`encode` and :func:`decode`; neither imports Qt nor numpy. A line that does
-not decode raises :class:`ProtocolError`: the reader of the line logs it and goes on.
+not decode raises :class:`BarProtocolError`: the reader of the line logs it and goes on.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-
-class ProtocolError(ValueError):
-    """A line that is not a message of this protocol."""
+from readaloud.errors import BarProtocolError
 
 
 class Command(str, enum.Enum):
@@ -109,39 +107,39 @@ def encode(message: Message) -> bytes:
 
 
 def decode(line: bytes | str) -> Message:
-    """The message on ``line`` (with or without its newline); :class:`ProtocolError` otherwise."""
+    """The message on ``line`` (with or without its newline); :class:`BarProtocolError` otherwise."""
     try:
         fields = json.loads(line)
     except (ValueError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"not JSON: {error}") from None
+        raise BarProtocolError(f"not JSON: {error}") from None
     if not isinstance(fields, dict):
-        raise ProtocolError("not a JSON object")
+        raise BarProtocolError("not a JSON object")
     if "sentence" in fields:
         text, job, index = fields["sentence"], fields.get("job"), fields.get("index")
         if not isinstance(text, str) or not _is_count(job) or not _is_count(index):
-            raise ProtocolError("sentence needs a string, and counts job and index")
+            raise BarProtocolError("sentence needs a string, and counts job and index")
         return ShowSentence(text, job, index)
     if "word" in fields:
         span = fields["word"]
         if not (isinstance(span, list) and len(span) == 2 and all(_is_count(n) for n in span)
                 and span[0] <= span[1]):
-            raise ProtocolError("word needs [start, end] with 0 <= start <= end")
+            raise BarProtocolError("word needs [start, end] with 0 <= start <= end")
         return ShowWord(span[0], span[1])
     if "state" in fields:
         try:
             return SetState(BarState(fields["state"]))
         except ValueError:
-            raise ProtocolError(f"unknown state {fields['state']!r}") from None
+            raise BarProtocolError(f"unknown state {fields['state']!r}") from None
     if "command" in fields:
         try:
             return Clicked(Command(fields["command"]))
         except ValueError:
-            raise ProtocolError(f"unknown command {fields['command']!r}") from None
+            raise BarProtocolError(f"unknown command {fields['command']!r}") from None
     if fields.get("quit") is True:
         return Quit()
     if fields.get("ready") is True:
         return Ready()
-    raise ProtocolError(f"unknown message with keys {sorted(fields)}")
+    raise BarProtocolError(f"unknown message with keys {sorted(fields)}")
 
 
 def _is_count(value: object) -> TypeGuard[int]:
