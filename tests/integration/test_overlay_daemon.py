@@ -16,7 +16,6 @@ import pytest
 
 from readaloud.desktop.overlay.window import TITLE
 from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
-    BASE_CONFIG,
     DaemonProcess,
     Services,
     readaloud,
@@ -25,6 +24,7 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     stop_daemon,
 )
 from tests.integration.test_overlay_bar import Box, Screen, ocr, readable, wait_for
+from tests.support.services import BASE_CONFIG
 
 pytestmark = [pytest.mark.desktop, pytest.mark.model, pytest.mark.audio]
 
