@@ -254,6 +254,7 @@ class SystemProbe:
         bus_timeout: float = BUS_TIMEOUT,
     ) -> None:
         self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
+        self.python = (sys.version_info[0], sys.version_info[1])
         self.config_path = config_path
         self._audio = audio
         self._torch = torch
