@@ -298,8 +298,9 @@ def _daemon_item_registered(bus: BusFacts) -> bool | None:
 
 
 OVERLAY_X11_FIX = (
-    "install Qt's X11 libraries: `sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1` "
-    "(Fedora: `sudo dnf install xcb-util-cursor xcb-util-wm xcb-util-keysyms`)"
+    "install Qt's X11 libraries: `sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 "
+    "libxcb-image0 libxkbcommon-x11-0` (Fedora: `sudo dnf install xcb-util-cursor xcb-util-wm "
+    "xcb-util-keysyms xcb-util-image libxkbcommon-x11`)"
 )
 
 
