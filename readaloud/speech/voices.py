@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from readaloud.errors import UnknownVoiceError
+from readaloud.errors import UnknownVoiceError, echo
 
 STYLE_DIM = 256
 PACK_ROWS = 510
@@ -94,7 +94,7 @@ def voice_info(name: str) -> VoiceInfo:
         close = difflib.get_close_matches(name, list(VOICES), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise UnknownVoiceError(
-            f"unknown voice {name!r}{hint}; run 'readaloud voices' to list them"
+            f"unknown voice {echo(name)}{hint}; run 'readaloud voices' to list them"
         ) from None
 
 
