@@ -96,7 +96,8 @@ async def started(daemon: FakeDaemon, text: str = "<speak>Hello there.</speak>")
 def test_pause_stops_the_job_and_reports_pause_with_the_last_mark_before_it():
     async def scenario():
         daemon = FakeDaemon()
-        module, out = await started(daemon, '<speak>One.<mark name="__spd_0"/> Two.<mark name="__spd_1"/></speak>')
+        text = '<speak>One.<mark name="__spd_0"/> Two.<mark name="__spd_1"/></speak>'
+        module, out = await started(daemon, text)
         module.on_sentence_started(1)
         module.on_mark(1, "__spd_0")
         await module.feed("PAUSE\n")
@@ -179,8 +180,9 @@ def test_failures_and_empty_messages_still_end_properly():
 
     assert run(scenario(FakeDaemon(say_error=RuntimeError("boom")), "<speak>Hi.</speak>"))[-3:] == [
         "200 OK SPEAKING", "701 BEGIN", "703 STOP"]
-    assert run(scenario(FakeDaemon(), "<speak>...</speak>"))[-3:] == ["200 OK SPEAKING", "701 BEGIN", "702 END"]
-    assert run(scenario(FakeDaemon(), "<speak> </speak>"))[-3:] == ["200 OK SPEAKING", "701 BEGIN", "702 END"]
+    ended = ["200 OK SPEAKING", "701 BEGIN", "702 END"]
+    assert run(scenario(FakeDaemon(), "<speak>...</speak>"))[-3:] == ended
+    assert run(scenario(FakeDaemon(), "<speak> </speak>"))[-3:] == ended
 
 
 def test_init_without_a_bus_fails_with_the_reason():
