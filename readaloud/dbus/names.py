@@ -18,3 +18,9 @@ MPRIS_ROOT_INTERFACE = "org.mpris.MediaPlayer2"
 MPRIS_PLAYER_INTERFACE = "org.mpris.MediaPlayer2.Player"
 MPRIS_NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"  # the spec's "no current track" id
 MPRIS_TRACK_PREFIX = OBJECT_PATH + "/track"  # track ids: <prefix>/<job>_<sentence>
+
+# Spiel speech provider: a second name on the daemon's connection. Spiel finds providers by the
+# "Speech.Provider" suffix and expects the object at the name with dots turned into slashes.
+SPIEL_BUS_NAME = BUS_NAME + ".Speech.Provider"
+SPIEL_PATH = "/" + SPIEL_BUS_NAME.replace(".", "/")
+SPIEL_INTERFACE = "org.freedesktop.Speech.Provider"

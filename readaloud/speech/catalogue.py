@@ -109,3 +109,20 @@ def voice_info(name: str) -> VoiceInfo:
         raise UnknownVoiceError(
             f"unknown voice {name!r}{hint}; run 'readaloud voices' to list them"
         ) from None
+
+
+def language_matches(requested: str, voice: VoiceInfo) -> bool:
+    """Whether a language tag (``en``, ``en-US``, ``en_GB``, ``zh``, ``cmn``) fits ``voice``."""
+    wanted = requested.replace("_", "-").lower()
+    tag = voice.bcp47.lower()
+    primary = tag.split("-")[0]
+    if wanted in (tag, primary, voice.language):
+        return True
+    return primary == "zh" and wanted.split("-")[0] in ("zh", "cmn")
+
+
+def voices_for_language(requested: str) -> list[VoiceInfo]:
+    """The voices that speak ``requested``, those of its exact region (if it names one) first."""
+    exact = requested.replace("_", "-").lower()
+    found = [voice for voice in VOICES.values() if language_matches(requested, voice)]
+    return sorted(found, key=lambda voice: voice.bcp47.lower() != exact)

@@ -15,7 +15,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from readaloud.speech.catalogue import VOICES, VoiceInfo
+from readaloud.speech.catalogue import VOICES, language_matches, voices_for_language
+
+__all__ = ["MessageSettings", "choose_voice", "language_matches", "voice_list"]
 
 _NUMBERS = ("rate", "pitch", "pitch_range", "volume")
 _STRINGS = {
@@ -71,16 +73,6 @@ class MessageSettings:
         return self.cap_let_recogn in ("spell", "icon")
 
 
-def language_matches(requested: str, voice: VoiceInfo) -> bool:
-    """Whether a Speech Dispatcher language (``en``, ``en-US``, ``en_GB``, ``zh``) fits ``voice``."""
-    wanted = requested.replace("_", "-").lower()
-    tag = voice.bcp47.lower()
-    primary = tag.split("-")[0]
-    if wanted in (tag, primary, voice.language):
-        return True
-    return primary == "zh" and wanted.split("-")[0] in ("zh", "cmn")
-
-
 def _gender(voice_type: str | None) -> str | None:
     if not voice_type:
         return None
@@ -101,7 +93,7 @@ def choose_voice(settings: MessageSettings, current: str | None) -> str | None:
         return None
     if current in VOICES and language_matches(language, VOICES[current]):
         return None
-    candidates = [voice for voice in VOICES.values() if language_matches(language, voice)]
+    candidates = voices_for_language(language)
     if not candidates:
         return None  # a language Kokoro cannot speak: read it with the current voice
     exact = [voice for voice in candidates if voice.bcp47.lower() == language.replace("_", "-").lower()]

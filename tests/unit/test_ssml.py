@@ -31,6 +31,8 @@ def test_entities_and_source_offsets():
     assert source[parsed.source_offset(amp) :].startswith("&amp;")
     assert source[parsed.source_offset(parsed.text.index("J")) :].startswith("Jerry")
     assert parsed.source_offset(len(parsed.text)) == len(source)
+    start, end = parsed.source_span(0, len("Tom &"))
+    assert source[start:end] == "Tom &amp;"
 
 
 def test_blocks_separate_sentences_and_other_tags_are_dropped():
@@ -46,8 +48,11 @@ def test_blocks_separate_sentences_and_other_tags_are_dropped():
 
 
 def test_sub_alias_is_spoken_instead_of_its_content():
-    parsed = parse_ssml('<speak><sub alias="World Wide Web">WWW</sub> consortium</speak>')
+    source = '<speak><sub alias="World Wide Web">WWW</sub> consortium</speak>'
+    parsed = parse_ssml(source)
     assert parsed.text == "World Wide Web consortium"
+    start, end = parsed.source_span(0, len("World Wide Web"))
+    assert source[start:end] == '<sub alias="World Wide Web">WWW</sub>'
 
 
 def test_broken_markup_is_read_as_text():
@@ -78,3 +83,6 @@ def test_never_fails_and_marks_point_into_the_text(source):
     assert len(parsed.sources) == len(parsed.text) + 1
     assert all(0 <= m.offset <= len(parsed.text) for m in parsed.marks)
     assert list(parsed.sources) == sorted(parsed.sources)
+    assert len(parsed.ends) == len(parsed.text)
+    spans = zip(parsed.sources, parsed.ends, parsed.text, strict=False)
+    assert all(start < end or char == "\n" for start, end, char in spans)
