@@ -26,6 +26,7 @@ from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus
 
 from readaloud.config import TextConfig
 from readaloud.core import MAX_SPEED, MIN_SPEED, FinishReason, ReaderControl, ReaderListener, State
+from readaloud.dbus.marks import MarkTracker
 from readaloud.dbus.names import ERROR_PREFIX, INTERFACE
 from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError
 from readaloud.values import SELECTION_SOURCES
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SAY_OPTIONS = ("queue", "speed", "voice")
+SAY_OPTIONS = ("interrupt", "marks", "queue", "speed", "voice", "volume")
 # What ReadSelection(source) accepts: a configured source, or "" for [selection].source.
 READ_SELECTION_SOURCES = ("", *SELECTION_SOURCES)
 
@@ -80,17 +81,28 @@ def check_speed(value: float) -> float:
     return value
 
 
+_NUMBERS = ("d", "i", "u", "x", "t", "n", "q", "y")
+
+
 def parse_say_options(options: dict[str, Variant]) -> dict[str, Any]:
-    """Validate ``Say``'s ``a{sv}`` options: ``voice`` (s), ``speed`` (d), ``queue`` (b)."""
+    """Validate ``Say``'s ``a{sv}`` options: ``voice`` (s), ``speed`` (d), ``queue`` (b),
+    ``interrupt`` (b), ``volume`` (d, 0–1) and ``marks`` (``a(su)``: name, character offset)."""
     parsed: dict[str, Any] = {}
     for key, variant in options.items():
         value = variant.value
         if key == "voice" and variant.signature == "s":
             parsed["voice"] = value
-        elif key == "speed" and variant.signature in ("d", "i", "u", "x", "t", "n", "q", "y"):
+        elif key == "speed" and variant.signature in _NUMBERS:
             parsed["speed"] = check_speed(float(value))
-        elif key == "queue" and variant.signature == "b":
-            parsed["queue"] = bool(value)
+        elif key in ("queue", "interrupt") and variant.signature == "b":
+            parsed[key] = bool(value)
+        elif key == "volume" and variant.signature in _NUMBERS:
+            gain = float(value)
+            if not (math.isfinite(gain) and 0.0 <= gain <= 1.0):
+                raise UsageError(f"volume must be a number from 0 to 1, not {value}")
+            parsed["gain"] = gain
+        elif key == "marks" and variant.signature == "a(su)":
+            parsed["marks"] = [(str(name), int(offset)) for name, offset in value]
         elif key in SAY_OPTIONS:
             raise UsageError(f"Say option {key!r} has the wrong type {variant.signature!r}")
         else:
@@ -123,6 +135,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         self.max_chars = max_chars
         self._read_selection = read_selection
         self._reload = reload
+        self._marks = MarkTracker(lambda job, name: self.MarkReached(job, name))
 
     # -- wiring ---------------------------------------------------------------------------------
 
@@ -173,8 +186,13 @@ class ReadAloudService(ServiceInterface, ReaderListener):
                 f"the text has {len(text):,} characters; the limit is {self.max_chars:,} "
                 "(raise [text].max_chars in the config to read more at once)"
             )
-        job = self._ready_reader().say(text, **parsed)
-        log.info("job %d: %d characters%s", job, len(text), " (queue)" if parsed.get("queue") else "")
+        marks = parsed.pop("marks", [])
+        if any(not 0 <= offset <= len(text) for _, offset in marks):
+            raise UsageError(f"a mark's offset is outside the text (0 to {len(text)} characters)")
+        job = self._ready_reader().say(text, **parsed, breaks=[offset for _, offset in marks])
+        self._marks.watch(job, marks)
+        how = " (interrupt)" if parsed.get("interrupt") else " (queue)" if parsed.get("queue") else ""
+        log.info("job %d: %d characters%s", job, len(text), how)
         return job
 
     async def read_selection(self, source: str) -> None:
@@ -198,6 +216,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         }
         commands[command]()
 
+    def stop_job(self, job: int) -> None:
+        if self._reader is not None:
+            self._reader.stop_job(job)
+
     def set_voice(self, name: str) -> None:
         self._ready_reader().set_voice(name)
 
@@ -219,10 +241,12 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         )
 
     def on_sentence_started(self, job: int, sentence: "Sentence") -> None:
+        self._marks.on_sentence_started(job, sentence)
         self.SentenceStarted(job, sentence.index, sentence.text)
         self.emit_properties_changed({"CurrentJob": job, "CurrentSentence": sentence.index})
 
     def on_job_finished(self, job: int, reason: FinishReason) -> None:
+        self._marks.on_job_finished(job, reason)
         self.JobFinished(job, str(reason.value))
         self.emit_properties_changed({"Underruns": self.underruns})
 
@@ -260,6 +284,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_method()
     def Stop(self) -> None:
         guarded("Stop", lambda: self.transport("stop"))
+
+    @dbus_method()
+    def StopJob(self, job: DBusUInt32) -> None:
+        guarded("StopJob", lambda: self.stop_job(job))
 
     @dbus_method()
     def Skip(self) -> None:
@@ -334,3 +362,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_signal()
     def JobFinished(self, job: int, reason: str) -> Annotated[tuple[int, str], DBusSignature("us")]:
         return (job, reason)
+
+    @dbus_signal()
+    def MarkReached(self, job: int, name: str) -> Annotated[tuple[int, str], DBusSignature("us")]:
+        return (job, name)
