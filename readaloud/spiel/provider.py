@@ -75,6 +75,8 @@ class SpeechProvider(ServiceInterface):
     @dbus_method()
     def Synthesize(self, pipe_fd: DBusUnixFd, text: DBusStr, voice_id: DBusStr, pitch: DBusDouble,
                    rate: DBusDouble, is_ssml: DBusBool, language: DBusStr) -> None:
+        if pipe_fd is None:  # the caller's connection cannot pass file descriptors
+            raise DBusError(ERROR_PREFIX + "InvalidArgs", "Synthesize needs a pipe's file descriptor")
         try:
             request = self.request(text, voice_id, rate, is_ssml, language)
         except Exception:
