@@ -54,6 +54,7 @@ class DaemonLink:
     def __init__(self) -> None:
         self.listener: DaemonEvents | None = None
         self._client: Client | None = None
+        self._ready = False  # the daemon answered as ready, and has not left the bus since
 
     @property
     def client(self) -> Client:
@@ -75,9 +76,12 @@ class DaemonLink:
     async def ensure_ready(self) -> None:
         from readaloud.commands.control import autospawn_enabled
 
+        if self._ready:
+            return
         notes = io.StringIO()
         try:
             await self.client.ensure_running(notes, autospawn=autospawn_enabled)
+            self._ready = True
         finally:
             for line in notes.getvalue().splitlines():
                 log.info("%s", line.removeprefix("readaloud: "))
@@ -101,7 +105,7 @@ class DaemonLink:
         await self.client.call("StopJob", "u", [job])
 
     async def current_voice(self) -> str | None:
-        if self._client is None or await self._client.owner() is None:
+        if self._client is None or (not self._ready and await self._client.owner() is None):
             return None
         properties = await self._client.properties()
         voice = properties.get("Voice")
@@ -113,17 +117,20 @@ class DaemonLink:
             self._client = None
 
     def _on_message(self, message: Message) -> None:
-        listener = self.listener
-        if listener is None or message.message_type != MessageType.SIGNAL:
+        if message.message_type != MessageType.SIGNAL:
             return
         body: list[Any] = list(message.body)
-        if message.interface == INTERFACE:
-            if message.member == "SentenceStarted":
-                listener.on_sentence_started(int(body[0]))
-            elif message.member == "MarkReached":
-                listener.on_mark(int(body[0]), str(body[1]))
-            elif message.member == "JobFinished":
-                listener.on_job_finished(int(body[0]), str(body[1]))
-        elif message.member == "NameOwnerChanged" and body and body[0] == BUS_NAME and not body[2]:
-            listener.on_daemon_lost()
-
+        if message.member == "NameOwnerChanged" and body and body[0] == BUS_NAME and not body[2]:
+            self._ready = False
+            if self.listener is not None:
+                self.listener.on_daemon_lost()
+            return
+        listener = self.listener
+        if listener is None or message.interface != INTERFACE:
+            return
+        if message.member == "SentenceStarted":
+            listener.on_sentence_started(int(body[0]))
+        elif message.member == "MarkReached":
+            listener.on_mark(int(body[0]), str(body[1]))
+        elif message.member == "JobFinished":
+            listener.on_job_finished(int(body[0]), str(body[1]))

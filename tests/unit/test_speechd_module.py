@@ -256,3 +256,17 @@ def test_bad_numbers_in_settings_are_refused(value):
         return out
 
     assert run(scenario())[-1] == protocol.BAD_PARAMETER
+
+
+def test_messages_become_say_options_that_cut_in():
+    from dbus_fast import Variant
+
+    from readaloud.speechd.link import say_options
+    from readaloud.speechd.port import SayRequest
+
+    options = say_options(SayRequest("Hi there.", (("m1", 3),), "bf_emma", 1.5, 0.25))
+    assert options == {
+        "interrupt": Variant("b", True), "speed": Variant("d", 1.5), "volume": Variant("d", 0.25),
+        "voice": Variant("s", "bf_emma"), "marks": Variant("a(su)", [["m1", 3]]),
+    }
+    assert set(say_options(SayRequest("Hi."))) == {"interrupt", "speed", "volume"}
