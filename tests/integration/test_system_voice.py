@@ -30,6 +30,7 @@ from readaloud.service_install import install as install_service
 from readaloud.spiel.stream import EventType, read_stream
 from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     REPO,
+    Bus,
     Recorder,
     Services,
     _wait,
@@ -231,6 +232,34 @@ def test_python_client_gets_marks_and_end_and_resumes_from_the_last_mark(warm: S
     assert word_error_rate(" ".join(("A fisherman counted his nets twice before dawn.",
                                      "Seagulls argued loudly over a crust of bread.",
                                      "Then the tide turned and the boats went out.")), after) <= 0.25
+
+
+def test_a_message_cuts_in_and_readalouds_own_queue_is_read_afterwards(warm: SystemVoice,
+                                                                      recorder: Recorder) -> None:
+    bus = Bus(warm.env["DBUS_SESSION_BUS_ADDRESS"])
+    try:
+        bus.watch(f"type='signal',sender='{BUS_NAME}',interface='io.github.readaloud.ReadAloud1'")
+        start = time.monotonic()
+        first = "Our own reading begins with this sentence. It goes on with a second one."
+        queued = "Last of all come the purple elephants."
+        assert readaloud(warm.services, "say", first).returncode == 0
+        assert readaloud(warm.services, "say", "--queue", queued).returncode == 0
+        recorder.wait_for_sound(start, timeout=60)
+        message = "A message from Speech Dispatcher."
+        assert warm.spd_say("-o", "readaloud", "-w", message).returncode == 0
+        finished = []
+        deadline = time.monotonic() + 120
+        while len(finished) < 3 and time.monotonic() < deadline:
+            bus.pump(0.2)
+            finished = [body for _, member, body in bus.signals if member == "JobFinished"]
+        assert [reason for _, reason in finished] == ["done", "done", "done"], finished
+        jobs = [job for job, _ in finished]
+        assert jobs[0] > jobs[1] and jobs[1] < jobs[2]  # the message first, then ours in order
+        said = words(heard(recorder, start))
+        assert "message" in said and "elephants" in said, said
+        assert said.index("message") < said.index("elephants"), said
+    finally:
+        bus.close()
 
 
 def test_other_modules_keep_working_and_readaloud_can_be_the_default(warm: SystemVoice,
