@@ -46,8 +46,8 @@ from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
 from readaloud.speech.breaks import prepare_at_breaks
-from readaloud.speech.schedule import Planner, SynthesisCost, plan_chunks
-from readaloud.speech.trim import trim_cut
+from readaloud.speech.schedule import FIRST_SOUND_WAIT_WEIGHT, Planner, SynthesisCost, plan_chunks
+from readaloud.speech.spans import synthesize_span
 from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
@@ -59,8 +59,6 @@ HISTORY_SECONDS = 30.0
 BACK_TO_PREVIOUS_SECONDS = 1.0
 # Synthesized sentences kept in memory, so that hearing one again costs nothing.
 CACHE_SECONDS = 300.0
-# How much dearer a second of waiting is before a request's first sound than between sentences.
-FIRST_SOUND_WAIT_WEIGHT = 2.0
 # A cursor index beyond any job's end: the synthesis thread moves on to the next job.
 _PAST_END = 1 << 31
 # The synthesis thread prepares the next block of a long text when this few sentences are left.
@@ -956,20 +954,7 @@ class Reader:
 
     def _synthesize_span(self, words: Phonemized, start: int, end: int, voice: str,
                          speed: float) -> np.ndarray:
-        """One synthesis call, trimmed for where it was cut; the cost model learns from it."""
-        began = self._clock()
-        raw = self._synthesizer.synthesize_words(words, start, end, voice, speed)
-        seconds = self._clock() - began
-        last = words.words[end - 1].follows if end < len(words.words) else Break.SENTENCE
-        audio = trim_cut(np.asarray(raw, dtype=np.float32).reshape(-1), self._rate,
-                         first=start == 0, follows=last)
-        tokens = sum(word.tokens for word in words.words[start:end])
-        predicted = self._cost.seconds(len(audio) / self._rate)
-        self._cost.observe(tokens, speed, len(audio) / self._rate, seconds)
-        log.debug("sentence %d, words %d-%d of %d: %.2f s of audio in %.2f s (expected %.2f s)",
-                  words.sentence.index, start, end, len(words.words), len(audio) / self._rate, seconds,
-                  predicted)
-        return audio
+        return synthesize_span(self._synthesizer, words, start, end, voice, speed, self._cost, self._clock)
 
     def _hand_over(self, tag: _Tag, chunks: list[np.ndarray], kind: _Kind | None, gain: float) -> bool:
         """Write ``chunks`` to the ring for playback, after a ``kind`` marker, scaled by ``gain``

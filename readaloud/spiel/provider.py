@@ -14,14 +14,15 @@ import os
 from collections.abc import Callable
 from typing import Annotated
 
-from dbus_fast import DBusError
 from dbus_fast.annotations import DBusBool, DBusDouble, DBusSignature, DBusStr, DBusUnixFd
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
 
-from readaloud.dbus.names import ERROR_PREFIX, SPIEL_INTERFACE
-from readaloud.speech.catalogue import VOICES, voices_for_language
-from readaloud.speech.engine import MAX_SPEED, MIN_SPEED
+from readaloud.core import MAX_SPEED, MIN_SPEED
+from readaloud.dbus.names import SPIEL_INTERFACE
+from readaloud.dbus.service import to_dbus_error
+from readaloud.errors import UnknownVoiceError, UsageError
+from readaloud.speech.catalogue import VOICES, voice_info, voices_for_language
 from readaloud.spiel.stream import OUTPUT_FORMAT, VoiceFeature
 from readaloud.spiel.synthesis import SpielRequest
 from readaloud.text.ssml import parse_ssml, plain_text
@@ -62,8 +63,11 @@ class SpeechProvider(ServiceInterface):
 
     def request(self, text: str, voice_id: str, rate: float, is_ssml: bool, language: str) -> SpielRequest:
         """The request a ``Synthesize`` call stands for (raises DBusError for an unknown voice)."""
-        if voice_id and voice_id not in VOICES:
-            raise DBusError(ERROR_PREFIX + "UnknownVoice", f"unknown voice {voice_id!r}")
+        if voice_id:
+            try:
+                voice_info(voice_id)
+            except UnknownVoiceError as error:
+                raise to_dbus_error(error) from None
         voice = voice_id
         if not voice:
             default = self._default_voice()
@@ -76,7 +80,8 @@ class SpeechProvider(ServiceInterface):
     def Synthesize(self, pipe_fd: DBusUnixFd, text: DBusStr, voice_id: DBusStr, pitch: DBusDouble,
                    rate: DBusDouble, is_ssml: DBusBool, language: DBusStr) -> None:
         if pipe_fd is None:  # the caller's connection cannot pass file descriptors
-            raise DBusError(ERROR_PREFIX + "InvalidArgs", "Synthesize needs a pipe's file descriptor")
+            raise to_dbus_error(UsageError("Synthesize needs a pipe's file descriptor; connect with "
+                                           "file descriptor passing"))
         try:
             request = self.request(text, voice_id, rate, is_ssml, language)
         except Exception:

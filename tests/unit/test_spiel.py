@@ -11,6 +11,7 @@ import pytest
 from dbus_fast import DBusError
 
 from readaloud.speech.breaks import sentences_at_breaks
+from readaloud.speech.schedule import SynthesisCost
 from readaloud.spiel import stream
 from readaloud.spiel.provider import FEATURES, SpeechProvider, speed_for_rate, voices
 from readaloud.spiel.stream import EventType, read_stream
@@ -61,7 +62,32 @@ def test_stream_for_ssml_with_marks():
     words = 2 + 1 + 1
     assert len(samples) == pytest.approx(24_000 * (words * 0.05 + 2 * 0.1), abs=5)
     assert np.abs(samples).max() > 10_000  # the tones, at full scale
-    assert [call[3] for call in synth.calls] == [True, False, False]  # a short first chunk only first
+    assert [call[0] for call in synth.calls] == ["First one.", "Second", "part."]
+
+
+def test_a_long_first_sentence_starts_with_a_short_chunk_and_every_word_is_said_once():
+    synth = FakeSynthesizer(word_seconds=0.3)
+    words = [f"w{n}" for n in range(24)]
+    request = SpielRequest(plain_text(" ".join(words) + "."), "af_heart", 1.0)
+    out = io.BytesIO()
+    write_speech(out, request, synth, sentence_pause=0.1, cost=SynthesisCost(fixed=0.3, rate=0.5))
+    chunks = [call[0].split() for call in synth.calls]
+    assert len(chunks[0]) < 8  # the first sound does not wait for the whole sentence
+    assert [word for chunk in chunks for word in chunk] == [*words[:-1], words[-1] + "."]
+    pcm = b"".join(value for kind, value in read_stream(out.getvalue()) if kind == "audio")
+    assert len(pcm) // 2 == pytest.approx(24_000 * 24 * 0.3, abs=5)  # cut without gaps or overlaps
+
+
+def test_a_long_text_is_prepared_as_it_is_written():
+    synth = FakeSynthesizer(word_seconds=0.01)
+    synth.block_sentences = 2
+    text = " ".join(f"Sentence {n}." for n in range(10))
+    out = io.BytesIO()
+    write_speech(out, SpielRequest(plain_text(text), "af_heart", 1.0), synth, sentence_pause=0.0)
+    sentences = [value for kind, value in read_stream(out.getvalue())
+                 if kind == "event" and value[0] is EventType.SENTENCE]
+    assert [text[start:end] for _, start, end, _ in sentences] == [f"Sentence {n}." for n in range(10)]
+    assert synth.blocks_prepared == 5
 
 
 def test_pcm_conversion_clips():
