@@ -6,7 +6,8 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from readaloud.speechd.port import NothingToSay, SayRequest
+from readaloud.errors import NothingToSayError
+from readaloud.speechd.port import SayRequest
 
 DATA = Path(__file__).parent / "data" / "speechd"
 
@@ -56,7 +57,7 @@ class FakeDaemon:
         if self.say_error is not None:
             raise self.say_error
         if not request.text.strip(". "):
-            raise NothingToSay()
+            raise NothingToSayError("nothing to read: the text has no speakable words")
         self.requests.append(request)
         job = self.next_job
         self.next_job += 1

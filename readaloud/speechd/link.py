@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from dbus_fast import Message, MessageType, Variant
 
-from readaloud.dbus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
-from readaloud.speechd.port import DaemonEvents, NothingToSay, SayRequest
+from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from readaloud.speechd.port import DaemonEvents, SayRequest
 
 if TYPE_CHECKING:
     from readaloud.client import Client
@@ -96,9 +96,7 @@ class DaemonLink:
         if reply is None:
             raise RuntimeError("no reply to Say")
         if reply.message_type == MessageType.ERROR:
-            if reply.error_name == ERROR_PREFIX + "NothingToSay":
-                raise NothingToSay()
-            raise error_from_reply(reply)
+            raise error_from_reply(reply)  # NothingToSayError for a text with nothing speakable
         return int(reply.body[0])
 
     async def stop_job(self, job: int) -> None:

@@ -24,8 +24,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from readaloud.errors import NothingToSayError
 from readaloud.speechd import protocol
-from readaloud.speechd.port import Daemon, NothingToSay, SayRequest
+from readaloud.speechd.port import Daemon, SayRequest
 from readaloud.speechd.protocol import (
     Action,
     Block,
@@ -210,7 +211,7 @@ class SpeechdModule:
             await self.daemon.ensure_ready()
             voice = choose_voice(settings, await self.daemon.current_voice())
             job = await self.daemon.say(SayRequest(text, marks, voice, settings.speed, settings.gain))
-        except NothingToSay:
+        except NothingToSayError:  # the message is over at once
             self._finish(message, protocol.EVENT_END)
             return
         except asyncio.CancelledError:
