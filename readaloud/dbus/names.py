@@ -1,7 +1,8 @@
-"""The daemon's well-known D-Bus names, paths and interfaces: the one place they are written.
+"""The daemon's well-known D-Bus names, paths and interfaces, and those of the tray protocols it
+speaks: the one place they are written.
 
-The service, MPRIS, the CLI client, ``doctor``, ``install-service`` and the desktop portal import
-them from here (importing this module costs nothing: no dbus-fast, no numpy). The shipped files in
+The service, MPRIS, the CLI client, ``doctor``, ``install-service``, the desktop portal and the tray
+import them from here (importing this module costs nothing: no dbus-fast, no numpy). The shipped files in
 ``systemd/`` carry ``BUS_NAME`` too; a test checks they equal what ``install-service`` renders.
 """
 
@@ -24,3 +25,12 @@ MPRIS_TRACK_PREFIX = OBJECT_PATH + "/track"  # track ids: <prefix>/<job>_<senten
 SPIEL_BUS_NAME = BUS_NAME + ".Speech.Provider"
 SPIEL_PATH = "/" + SPIEL_BUS_NAME.replace(".", "/")
 SPIEL_INTERFACE = "org.freedesktop.Speech.Provider"
+
+# The tray: a StatusNotifierItem (KDE's names, which every host uses) with a dbusmenu menu.
+SNI_WATCHER_NAME = "org.kde.StatusNotifierWatcher"
+SNI_WATCHER_PATH = "/StatusNotifierWatcher"
+SNI_ITEM_INTERFACE = "org.kde.StatusNotifierItem"
+SNI_ITEM_NAME_PREFIX = SNI_ITEM_INTERFACE + "-"  # the item's bus name: <prefix><pid>-<n>
+SNI_ITEM_PATH = "/StatusNotifierItem"
+SNI_MENU_PATH = "/MenuBar"
+DBUSMENU_INTERFACE = "com.canonical.dbusmenu"

@@ -71,7 +71,8 @@ class BusThread:
             self._bus = await MessageBus().connect()
         except Exception as error:  # no bus address, socket gone, auth refused: all mean "no bus"
             self._bus_failed = True
-            log.warning("no D-Bus session bus (%s); notifications and portal shortcuts are off", error)
+            log.warning("no D-Bus session bus (%s); notifications, tray icon and portal shortcuts are off",
+                        error)
             return None
         return self._bus
 

@@ -15,7 +15,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readaloud import paths
 from readaloud.config import Config, HotkeysConfig, SelectionConfig, SpeechConfig, TrayConfig
@@ -28,6 +28,9 @@ from readaloud.desktop.tray import TrayIcon
 from readaloud.desktop.tray_menu import TrayCommands, TrayView
 from readaloud.errors import ReadaloudError
 from readaloud.values import HOTKEY_ACTIONS
+
+if TYPE_CHECKING:
+    from readaloud.speech.types import Sentence
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +118,7 @@ class DesktopFrontend(ReaderListener):
         """Start what this desktop offers; missing pieces are logged once, never raised."""
         self._bus.start()
         if self._settings.tray:
-            self.tray = TrayIcon(self.tray_commands(), self.view)
+            self.tray = TrayIcon(self.tray_commands(), self.view, bus_thread=self._bus, environ=self._environ)
             self.tray.start()
         self.hotkeys = HotkeyListener(
             self._settings.hotkeys,
@@ -151,8 +154,15 @@ class DesktopFrontend(ReaderListener):
 
     def on_state_changed(self, state: State) -> None:
         # A new job clears an earlier error; going idle after an error keeps it visible.
-        clear = state in (State.LOADING, State.SPEAKING)
-        self._update(state=state.value, **({"error": None} if clear else {}))
+        changes: dict[str, Any] = {"state": state.value}
+        if state in (State.LOADING, State.SPEAKING):
+            changes["error"] = None
+        if state is State.IDLE:
+            changes["sentence"] = None
+        self._update(**changes)
+
+    def on_sentence_started(self, job: int, sentence: Sentence) -> None:
+        self._update(sentence=sentence.text)  # the tooltip shows it; never logged
 
     def on_voice_changed(self, voice: str) -> None:
         self._update(voice=voice)

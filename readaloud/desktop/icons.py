@@ -28,7 +28,7 @@ class IconState(str, enum.Enum):
     ERROR = "error"
 
 
-_FILL: dict[IconState, tuple[int, int, int]] = {
+FILL: dict[IconState, tuple[int, int, int]] = {
     IconState.IDLE: (96, 106, 120),  # slate: present, doing nothing
     IconState.LOADING: (214, 140, 0),  # amber: busy
     IconState.SPEAKING: (33, 140, 82),  # green: on air
@@ -58,7 +58,7 @@ def _render(state: IconState, size: int) -> Image.Image:
     def points(*xy: tuple[float, float]) -> list[tuple[float, float]]:
         return [(x * scale, y * scale) for x, y in xy]
 
-    draw.ellipse(box(1, 1, 63, 63), fill=(*_FILL[state], 255))
+    draw.ellipse(box(1, 1, 63, 63), fill=(*FILL[state], 255))
     if state in (IconState.IDLE, IconState.SPEAKING):
         offset = 0 if state is IconState.IDLE else -7
         _speaker(draw, points, offset)

@@ -79,6 +79,20 @@ XSEL_TOOLS = Tools(
 )
 
 
+def x11_tools(
+    environ: Mapping[str, str] | None = None, which: Callable[[str], str | None] = shutil.which
+) -> Tools | None:
+    """xclip (else xsel) where an X server is reachable, also on Wayland (XWayland); else None."""
+    environ = os.environ if environ is None else environ
+    if not environ.get("DISPLAY"):
+        return None
+    if which("xclip"):
+        return XCLIP_TOOLS
+    if which("xsel"):
+        return XSEL_TOOLS
+    return None
+
+
 def detect_tools(
     environ: Mapping[str, str] | None = None, which: Callable[[str], str | None] = shutil.which
 ) -> Tools:
@@ -115,8 +129,12 @@ class SelectionReader:
         timeout: float = DEFAULT_TIMEOUT,
         runner: Runner | None = None,
         copy_keystroke: Callable[[], None] | None = None,
+        fallback: Tools | None = None,
     ) -> None:
+        """``fallback``: X11 tools to use when the Wayland ones cannot reach their display (found
+        from the environment when ``tools`` are)."""
         self._tools = tools
+        self._fallback = fallback if fallback is not None or tools is not None else x11_tools()
         self._timeout = timeout
         self._run: Runner = runner or run_external
         self._copy_keystroke = copy_keystroke or _xdotool_copy(self._run, timeout)
@@ -166,6 +184,37 @@ class SelectionReader:
         return self._read(self.tools.read_clipboard, "clipboard")
 
     def _read(self, argv: Sequence[str], what: str) -> str | None:
+        result = self._run_read(argv, what)
+        if result is None:
+            return None
+        if result.returncode != 0 and self._wayland_unreachable(result):
+            fallback = self._fallback
+            if fallback is None:
+                log.debug("%s cannot reach the Wayland display and no X11 tool is available", argv[0])
+                return None
+            # A stale or wrong WAYLAND_DISPLAY, but an X server (XWayland) answers: use that.
+            log.debug("%s cannot reach the Wayland display; trying %s", argv[0], fallback.kind)
+            self._tools, self._fallback = fallback, None
+            x11_argv = fallback.read_primary if what == "primary" else fallback.read_clipboard
+            result = self._run_read(x11_argv, what)
+            if result is None:
+                return None
+            argv = x11_argv
+        if result.returncode != 0:
+            log.debug("%s: no %s selection (exit %d)", argv[0], what, result.returncode)
+            return None
+        text = result.stdout.decode("utf-8", errors="replace")
+        log.debug("%s answered with %d characters of %s", argv[0], len(text), what)
+        return text if text.strip() else None
+
+    def _wayland_unreachable(self, result: subprocess.CompletedProcess[bytes]) -> bool:
+        if self._tools is None or self._tools.kind != "wayland":
+            return False
+        message = (result.stderr or b"").decode("utf-8", errors="replace").lower()
+        return "connect" in message and "wayland" in message
+
+    def _run_read(self, argv: Sequence[str], what: str) -> subprocess.CompletedProcess[bytes] | None:
+        """Run one reading tool; None when it timed out (treated as nothing selected)."""
         started = time.monotonic()
         try:
             result = self._run(argv, input=None, timeout=self._timeout, background=False)
@@ -177,14 +226,9 @@ class SelectionReader:
             raise SelectionToolMissingError(
                 f"cannot read the selection: {argv[0]} is not installed"
             ) from error
-        if result.returncode != 0:
-            log.debug("%s: no %s selection (exit %d)", argv[0], what, result.returncode)
-            return None
-        text = result.stdout.decode("utf-8", errors="replace")
-        log.debug(
-            "read %d characters from %s in %.1f ms", len(text), what, (time.monotonic() - started) * 1000
-        )
-        return text if text.strip() else None
+        log.debug("%s took %.1f ms (exit %d)", argv[0], (time.monotonic() - started) * 1000,
+                  result.returncode)
+        return result
 
     def _copy_then_restore(self) -> str | None:
         """Ctrl+C into the clipboard, read it, and give the user back their own clipboard."""

@@ -1,6 +1,8 @@
-"""What the tray menu holds, as plain data: built from the reader's state, free of any toolkit.
+"""What the tray shows, as plain data: the menu, icon state and tooltip, built from the reader's state
+and free of any toolkit.
 
-``tray.py`` turns these entries into a pystray menu; tests read them directly.
+``dbusmenu.py`` serves these entries over D-Bus (dbusmenu), ``tray_xembed.py`` turns them into
+a pystray menu; tests read them directly.
 """
 
 from __future__ import annotations
@@ -9,17 +11,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from readaloud.core import BUSY_STATES
+from readaloud.core import BUSY_STATES, State
+from readaloud.desktop.icons import IconState
 from readaloud.speech.voices import LANGUAGES, VOICES, VoiceInfo
 
 T = TypeVar("T")
 
 SPEEDS = (0.75, 1.0, 1.25, 1.5)
+TOOLTIP_SENTENCE_CHARS = 160
 
 
 @dataclass(frozen=True)
 class MenuEntry:
-    """One menu line: an action, a radio choice, a submenu or (``label == "-"``) a separator."""
+    """One menu line: an action, a radio choice, a submenu or (``label == "-"``) a separator.
+
+    ``key`` names the line where its label changes with the state (Pause/Resume, the marked
+    language), so a tray host that holds the menu open still finds the same item.
+    """
 
     label: str
     action: Callable[[], None] | None = None
@@ -28,10 +36,15 @@ class MenuEntry:
     enabled: bool = True
     default: bool = False
     submenu: tuple[MenuEntry, ...] = ()
+    key: str = ""
 
     @property
     def is_separator(self) -> bool:
         return self.label == "-"
+
+    @property
+    def ident(self) -> str:
+        return self.key or self.label
 
 
 SEPARATOR = MenuEntry("-")
@@ -45,6 +58,7 @@ class TrayView:
     voice: str = "af_heart"
     speed: float = 1.0
     error: str | None = None
+    sentence: str | None = None  # the sentence being read, shown in the tooltip
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,7 @@ def build_menu(view: TrayView, commands: TrayCommands) -> tuple[MenuEntry, ...]:
         MenuEntry("Read selection", commands.read_selection, default=True),
         MenuEntry("Read clipboard", commands.read_clipboard),
         SEPARATOR,
-        MenuEntry(pause_label, commands.toggle_pause, enabled=active),
+        MenuEntry(pause_label, commands.toggle_pause, enabled=active, key="pause"),
         MenuEntry("Stop", commands.stop, enabled=active or view.state == "loading"),
         MenuEntry("Skip", commands.skip, enabled=active),
         MenuEntry("Back", commands.back, enabled=active),
@@ -108,9 +122,10 @@ def _voice_menu(current: str, set_voice: Callable[[str], None]) -> tuple[MenuEnt
         entries.append(
             MenuEntry(
                 label,
+                key=language_name,
                 submenu=tuple(
                     MenuEntry(v.display_name, _bind(set_voice, v.name), checked=v.name == current,
-                              radio=True)
+                              radio=True, key=v.name)
                     for v in members
                 ),
             )
@@ -124,6 +139,42 @@ def _speed_menu(current: float, set_speed: Callable[[float], None]) -> tuple[Men
         MenuEntry(speed_label(s), _bind(set_speed, s), checked=abs(s - current) < 1e-6, radio=True)
         for s in speeds
     )
+
+
+def primary_action(view: TrayView, commands: TrayCommands) -> None:
+    """A left click on the icon: pause/resume while reading, else read the selection."""
+    if view.state in (*BUSY_STATES, State.LOADING):
+        commands.toggle_pause()
+    else:
+        commands.read_selection()
+
+
+def icon_state(view: TrayView) -> IconState:
+    if view.error is not None:
+        return IconState.ERROR
+    try:
+        return IconState(view.state)
+    except ValueError:
+        return IconState.IDLE
+
+
+def tooltip(view: TrayView) -> str:
+    """One line: the state (or the error), the voice and the speed."""
+    info = VOICES.get(view.voice)
+    voice = info.display_name if info else view.voice
+    if view.error is not None:
+        return f"Read aloud: {view.error}"
+    return f"Read aloud: {icon_state(view).value} · {voice} · {view.speed:g}×"
+
+
+def tooltip_sentence(view: TrayView) -> str:
+    """The sentence being read, shortened for a tooltip; empty when nothing is being read."""
+    if not view.sentence or view.state not in BUSY_STATES:
+        return ""
+    text = " ".join(view.sentence.split())
+    if len(text) > TOOLTIP_SENTENCE_CHARS:
+        text = text[: TOOLTIP_SENTENCE_CHARS - 1].rstrip() + "…"
+    return text
 
 
 def _bind(fn: Callable[[T], None], value: T) -> Callable[[], None]:

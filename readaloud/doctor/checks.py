@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from readaloud.config import Config, ConfigValidationError
-from readaloud.dbus.names import BUS_NAME
+from readaloud.core import State
+from readaloud.dbus.names import BUS_NAME, SNI_ITEM_NAME_PREFIX, SNI_WATCHER_NAME
 from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
-    WATCHER_NAME,
     AudioFacts,
     BusFacts,
     ServiceFacts,
@@ -65,6 +65,7 @@ class Probe(Protocol):
     def config(self) -> Config: ...
     def config_file(self) -> Path: ...
     def bus(self) -> BusFacts: ...
+    def xembed_tray(self) -> bool: ...
     def audio(self) -> AudioFacts: ...
     def torch(self) -> TorchFacts | None: ...
     def onnx_providers(self) -> list[str] | None: ...
@@ -277,16 +278,40 @@ def _tray_fix(environ: Mapping[str, str]) -> str:
 
 
 def check_tray(probe: Probe) -> CheckResult:
+    """Which tray icon the daemon shows (the rule in ``readaloud.desktop.tray_path``) and why."""
+    from readaloud.desktop.tray_path import TrayFacts, TrayPath, choose_tray_path
+
     if not _config_or_defaults(probe).tray.enabled:
         return _ok("tray", "disabled in config")
     bus = probe.bus()
-    if not bus.reachable:
+    xembed = probe.xembed_tray() if session_kind(probe.environ) == "x11" else False
+    if not bus.reachable and not xembed:
         return _warn("tray", "cannot check without a session bus")
-    if WATCHER_NAME in bus.owned:
-        return _ok("tray", f"{WATCHER_NAME} present")
-    return _warn(
-        "tray", f"no {WATCHER_NAME} on the session bus: the tray icon may not show", _tray_fix(probe.environ)
-    )
+    facts = TrayFacts(bus=bus.reachable, watcher=SNI_WATCHER_NAME in bus.owned, xembed=xembed,
+                      pygobject=probe.module_available("gi"))
+    choice = choose_tray_path(facts)
+    if choice.path is TrayPath.SNI:
+        registered = _daemon_item_registered(bus)
+        if registered is False:
+            return _warn("tray", f"the running daemon has no item registered with {SNI_WATCHER_NAME}",
+                         "restart the daemon (`systemctl --user restart readaloud`)")
+        where = "registered with" if registered else "for"
+        return _ok("tray", f"StatusNotifierItem ({where} {SNI_WATCHER_NAME}): {choice.why}")
+    if choice.path is TrayPath.XEMBED_GTK:
+        return _ok("tray", f"X11 system tray icon: {choice.why}")
+    if choice.path is TrayPath.XEMBED_XORG:
+        return _warn("tray", f"X11 system tray icon: {choice.why}",
+                     "for the menu, use a panel with a StatusNotifierItem tray or "
+                     "`pip install 'readaloud[tray]'` (PyGObject)")
+    return _warn("tray", f"{choice.why}: the tray icon will not show", _tray_fix(probe.environ))
+
+
+def _daemon_item_registered(bus: BusFacts) -> bool | None:
+    """Whether the running daemon's item is among the watcher's; None when that cannot be told."""
+    if bus.daemon_pid is None or bus.tray_items is None or bus.daemon_state in (None, State.LOADING):
+        return None
+    mine = f"{SNI_ITEM_NAME_PREFIX}{bus.daemon_pid}-"
+    return any(item.startswith(mine) for item in bus.tray_items)
 
 
 def check_notifications(probe: Probe) -> CheckResult:

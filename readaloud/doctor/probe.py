@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from readaloud.config import Config, load_config
-from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH, SNI_WATCHER_NAME, SNI_WATCHER_PATH
 from readaloud.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-WATCHER_NAME = "org.kde.StatusNotifierWatcher"
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
 PORTAL_NAME = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"
@@ -46,6 +45,9 @@ class BusFacts:
     activatable: frozenset[str] = frozenset()
     shortcuts_portal_version: int | None = None
     daemon_state: str | None = None
+    daemon_pid: int | None = None
+    # The watcher's RegisteredStatusNotifierItems; None when there is no watcher or it did not say.
+    tray_items: tuple[str, ...] | None = None
 
     @property
     def reachable(self) -> bool:
@@ -133,12 +135,19 @@ async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, time
                 [SHORTCUTS_INTERFACE, "version"], wait=max(timeout, PORTAL_TIMEOUT),
             )  # fmt: skip
             version = int(answer[0].value) if answer else None
-        state = None
+        state = pid = None
         if BUS_NAME in owned:
             answer = await call(BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
                                 [INTERFACE, "State"])  # fmt: skip
             state = str(answer[0].value) if answer else None
-        return BusFacts(address, None, frozenset(owned), activatable, version, state)
+            answer = await call(*dbus, "GetConnectionUnixProcessID", "s", [BUS_NAME])
+            pid = int(answer[0]) if answer else None
+        items = None
+        if SNI_WATCHER_NAME in owned:
+            answer = await call(SNI_WATCHER_NAME, SNI_WATCHER_PATH, "org.freedesktop.DBus.Properties", "Get",
+                                "ss", [SNI_WATCHER_NAME, "RegisteredStatusNotifierItems"])  # fmt: skip
+            items = tuple(str(item) for item in answer[0].value) if answer else None
+        return BusFacts(address, None, frozenset(owned), activatable, version, state, pid, items)
     finally:
         bus.disconnect()
 
@@ -268,11 +277,21 @@ class SystemProbe:
         wayland = (
             bool(self.environ.get("WAYLAND_DISPLAY")) or self.environ.get("XDG_SESSION_TYPE") == "wayland"
         )
-        names = (BUS_NAME, WATCHER_NAME, NOTIFICATIONS_NAME, PORTAL_NAME)
+        names = (BUS_NAME, SNI_WATCHER_NAME, NOTIFICATIONS_NAME, PORTAL_NAME)
         return asyncio.run(_gather_bus(address, names, wayland, self._bus_timeout))
 
     def bus(self) -> BusFacts:
         return self._bus
+
+    @cached_property
+    def _xembed_tray(self) -> bool:
+        from readaloud.desktop.tray_path import xembed_tray_running
+
+        return xembed_tray_running(self.environ)
+
+    def xembed_tray(self) -> bool:
+        """Whether an X11 system tray (XEmbed) runs on ``$DISPLAY``."""
+        return self._xembed_tray
 
     @cached_property
     def _audio_facts(self) -> AudioFacts:

@@ -4,11 +4,11 @@ GTK initialises once per process and binds to one display, and pynput picks its 
 import: each desktop test therefore gets a fresh process. The main thread plays the daemon loop
 (it runs what the frontend posts); every action prints one JSON line on stdout:
 
-    READY {"tray": ..., "backend": ..., "host_found": ..., "hotkeys": ...}
+    READY {"tray": ..., "backend": ..., "host_found": ..., "hotkeys": ..., "pygobject": ...}
     ACTION {"name": "set_voice", "args": ["bf_emma"]}
     ACTION {"name": "read_selection", "args": ["primary"], "text": "...", "ms": 4.2}
 
-Commands on stdin: ``state <name>``, ``error <message>``, ``quit``.
+Commands on stdin: ``state <name>``, ``sentence <text>``, ``error <message>``, ``quit``.
 With ``--echo`` voice/speed changes come back as listener events, as the real Reader sends them.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import logging
 import queue
@@ -28,6 +29,7 @@ from typing import Any
 from readaloud.core import State
 from readaloud.desktop.frontend import DesktopActions, DesktopFrontend, DesktopSettings
 from readaloud.desktop.selection import SelectionReader
+from readaloud.speech.types import Sentence
 
 
 def main() -> int:
@@ -88,6 +90,7 @@ def main() -> int:
         "tray": bool(tray and tray.running), "backend": tray.backend if tray else None,
         "host_found": tray.host_found if tray else False,
         "hotkeys": frontend.hotkeys.mechanism if frontend.hotkeys else None,
+        "pygobject": _pygobject_importable(), "gi_loaded": "gi" in sys.modules,
     })
 
     def commands() -> None:
@@ -96,6 +99,8 @@ def main() -> int:
             word, _, rest = line.strip().partition(" ")
             if word == "state":
                 tasks.put(functools.partial(frontend.on_state_changed, State(rest)))
+            elif word == "sentence":
+                tasks.put(functools.partial(frontend.on_sentence_started, 1, Sentence(0, rest, 0, len(rest))))
             elif word == "error":
                 tasks.put(functools.partial(frontend.on_error, rest))
             elif word == "quit":
@@ -106,8 +111,15 @@ def main() -> int:
     while (task := tasks.get()) is not None:
         task()
     frontend.stop()
-    emit("STOPPED", {})
+    emit("STOPPED", {"gi_loaded": "gi" in sys.modules})
     return 0
+
+
+def _pygobject_importable() -> bool:
+    try:
+        return importlib.util.find_spec("gi") is not None
+    except ImportError:  # refused by tests/integration/no_pygobject
+        return False
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ class Watcher(ServiceInterface):
 
 
 class StubDesktop:
-    """Runs the stubs on a private loop; ``sni_items`` maps registering connection → object path."""
+    """Runs the stubs on a private loop; ``sni_items`` lists the registered items as (bus name, path)."""
 
     def __init__(self, *, notifications: bool = True, watcher: bool = False, portal: bool = False,
                  bus_address: str | None = None) -> None:
@@ -134,7 +134,11 @@ class StubDesktop:
         if msg.message_type != MessageType.METHOD_CALL:
             return None
         if msg.interface == "org.kde.StatusNotifierWatcher" and msg.member == "RegisterStatusNotifierItem":
-            self.sni_items.append((msg.sender, msg.body[0]))
+            # Like real watchers: the argument is a bus name (the item is at /StatusNotifierItem) or,
+            # as libappindicator sends it, an object path on the caller's connection.
+            service = msg.body[0]
+            self.sni_items.append((msg.sender, service) if service.startswith("/")
+                                  else (service, "/StatusNotifierItem"))
             return None  # the exported Watcher answers
         if self._want["portal"] and msg.path == PORTAL_PATH:
             return self._portal(msg)

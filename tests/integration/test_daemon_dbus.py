@@ -28,6 +28,7 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     readaloud,
     recorder,
     services,
+    start_daemon,
     stop_daemon,
 )
 
@@ -578,15 +579,28 @@ def test_say_starts_the_daemon_through_dbus_activation_when_installed(services: 
         assert spawned.returncode == 0, spawned.stderr
         assert b"D-Bus activation" in spawned.stderr
     finally:
+        # Without the service file no later test's client can start a daemon behind its back.
+        (service_dir / "io.github.readaloud.ReadAloud.service").unlink()
+        bus.call("ReloadConfig", "", [], interface="org.freedesktop.DBus",
+                 destination="org.freedesktop.DBus", path="/org/freedesktop/DBus")
         _terminate_spawned_daemon(services, bus)
 
 
 def test_a_two_megabyte_text_keeps_every_control_answering(
-    services: Services, daemon: DaemonProcess, bus: Bus
+    services: Services, recorder: Recorder, bus: Bus
 ) -> None:
+    # Its own daemon: the tests above end the module's one on purpose.
+    daemon = start_daemon(services)
+    try:
+        _read_two_megabytes(services, daemon, bus)
+    finally:
+        stop_daemon(daemon)
+
+
+def _read_two_megabytes(services: Services, daemon: DaemonProcess, bus: Bus) -> None:
     rng = random.Random(7)
     words = LONG.split()
-    paragraphs = []
+    paragraphs: list[str] = []
     while sum(len(p) + 2 for p in paragraphs) < 1_990_000:
         rng.shuffle(words)
         paragraphs.append(" ".join(words).capitalize() + ".")

@@ -1,6 +1,6 @@
 """The desktop edge against real components: Xvfb, xclip/xsel, xdotool, a private D-Bus session bus,
-libayatana-appindicator's StatusNotifierItem and dbusmenu, pynput, and the GlobalShortcuts portal
-protocol (served by a stub portal on the bus).
+the tray's StatusNotifierItem and dbusmenu, pynput, and the GlobalShortcuts portal protocol (served
+by a stub portal on the bus).
 
 Every test starts what it needs itself: an Xvfb on a free display (``-displayfd``) per module, and
 a fresh ``dbus-daemon --session --fork`` per test. The frontend runs in its own process
@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from readaloud.desktop.icons import IconState, render_icon
+from readaloud.desktop.icons import SIZES, IconState, render_icon
 from readaloud.desktop.selection import (
     XCLIP_TOOLS,
     XSEL_TOOLS,
@@ -87,11 +87,11 @@ def desktop_env(monkeypatch: pytest.MonkeyPatch, xserver: str, session_bus: str,
 class Harness:
     """A running ``desktop_harness`` process: its READY facts, and the actions it recorded."""
 
-    def __init__(self, *args: str, stderr_path: Path) -> None:
+    def __init__(self, *args: str, stderr_path: Path, env: dict[str, str] | None = None) -> None:
         self.stderr_path = stderr_path
         self._stderr = stderr_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.desktop_harness", *args], cwd=REPO,
+            [sys.executable, "-m", "tests.integration.desktop_harness", *args], cwd=REPO, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
         )
         self.ready = self._expect("READY", timeout=30)
@@ -346,7 +346,7 @@ def test_hotkey_listener_survives_a_missing_display(harness: Any, monkeypatch: p
     with StubDesktop() as stubs:
         h = harness()
         assert h.ready["hotkeys"] == "none"
-        assert h.ready["tray"] is False
+        assert (h.ready["backend"], h.ready["host_found"]) == ("waiting", False)
         notes = wait_for(lambda: stubs.notifications.received, 10)
         assert notes and notes[0]["summary"] == "Hotkey unavailable"
         assert "readaloud bind-shortcut" in notes[0]["body"]
@@ -357,10 +357,22 @@ def test_hotkey_listener_survives_a_missing_display(harness: Any, monkeypatch: p
         assert log.count("no tray icon") == 1
 
 
-def test_wayland_hotkey_through_the_global_shortcuts_portal(
-    harness: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-test-absent")  # a Wayland session: pynput is no use
+@pytest.fixture
+def wayland_session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A Wayland session whose display this test cannot reach (pynput is then no use), with
+    XWayland (the test's X server) beside it. A ``wl-paste`` that fails as the real one does
+    without a display comes first on PATH, so the result does not depend on whether wl-clipboard
+    happens to be installed."""
+    tools = tmp_path / "wayland-tools"
+    tools.mkdir()
+    stub = tools / "wl-paste"
+    stub.write_text('#!/bin/sh\necho "Failed to connect to a Wayland server" >&2\nexit 1\n')
+    stub.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-test-absent")
+
+
+def test_wayland_hotkey_through_the_global_shortcuts_portal(harness: Any, wayland_session: None) -> None:
     with StubDesktop(portal=True) as stubs:
         h = harness("--no-tray")
         assert h.ready["hotkeys"] == "portal"
@@ -376,10 +388,7 @@ def test_wayland_hotkey_through_the_global_shortcuts_portal(
         assert (action["name"], action["text"]) == ("read_selection", "Read through the portal.")
 
 
-def test_wayland_without_portal_points_to_bind_shortcut(
-    harness: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-test-absent")
+def test_wayland_without_portal_points_to_bind_shortcut(harness: Any, wayland_session: None) -> None:
     with StubDesktop() as stubs:
         h = harness("--no-tray")
         notes = wait_for(lambda: stubs.notifications.received, 10)
@@ -394,7 +403,7 @@ def test_wayland_without_portal_points_to_bind_shortcut(
 def test_tray_menu_over_status_notifier_item(harness: Any, desktop_env: Path) -> None:
     with StubDesktop(watcher=True) as stubs:
         h = harness("--echo")
-        assert (h.ready["backend"], h.ready["host_found"]) == ("appindicator", True)
+        assert (h.ready["backend"], h.ready["host_found"]) == ("sni", True)
         sni = _sni(stubs)
         assert sni.properties()["Id"] == "readaloud"
         menu = sni.layout()
@@ -430,27 +439,26 @@ def test_tray_menu_over_status_notifier_item(harness: Any, desktop_env: Path) ->
 
 
 def test_tray_icon_and_menu_follow_the_reader_state(harness: Any) -> None:
+    from readaloud.desktop.sni import argb32
+
     with StubDesktop(watcher=True) as stubs:
         h = harness()
         sni = _sni(stubs)
 
         def icon_shows(state: IconState) -> bool:
-            from PIL import Image, ImageChops
-
-            path = sni.properties()["IconName"]
-            try:
-                with Image.open(path) as shown:
-                    diff = ImageChops.difference(shown.convert("RGBA"), render_icon(state, 64))
-            except OSError:
-                return False  # replaced between reading the name and opening it
-            return diff.getbbox() is None
+            pixmaps = sni.properties()["IconPixmap"]
+            return [(w, h) for w, h, _ in pixmaps] == [(s, s) for s in SIZES] and all(
+                data == argb32(render_icon(state, w)) for w, _h, data in pixmaps)
 
         assert wait_for(lambda: icon_shows(IconState.IDLE), 10)
+        assert sni.properties()["Status"] == "Active"
         h.send("state speaking")
+        h.send("sentence The fox jumps.")
         assert wait_for(lambda: icon_shows(IconState.SPEAKING), 10)
+        assert wait_for(lambda: "The fox jumps." in sni.properties()["ToolTip"][3], 10)
         menu = sni.layout()
         assert menu["Pause"]["props"].get("enabled", True) is True
-        assert "speaking" in sni.properties()["Title"]
+        assert "speaking" in sni.properties()["ToolTip"][3]
 
         h.send("state paused")
         assert wait_for(lambda: icon_shows(IconState.PAUSED), 10)
@@ -460,6 +468,7 @@ def test_tray_icon_and_menu_follow_the_reader_state(harness: Any) -> None:
 
         h.send("error no audio output device")
         assert wait_for(lambda: icon_shows(IconState.ERROR), 10)
+        assert sni.properties()["Status"] == "NeedsAttention"
         assert wait_for(lambda: stubs.notifications.received, 10)[0]["body"] == "no audio output device"
 
 

@@ -1,10 +1,11 @@
 # ruff: noqa: F811  (pytest fixtures imported from other modules share their parameters' names)
 """End to end through the real daemon and model: highlight → hotkey → speech heard at the null sink
-(checked with Whisper), and tray clicks that change the daemon's Voice and Speed and survive a restart.
+(checked with Whisper), and tray clicks that change the daemon's Voice and Speed, pause it, and
+survive a restart.
 
 Fixtures start everything: a private bus, an Xvfb and a PulseAudio null sink (daemon_fixtures), a
 stub StatusNotifierWatcher and notification server on that bus, and ``readaloud daemon`` with the
-tray enabled.
+tray enabled and PyGObject unimportable, as after a plain ``pip install .``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     stop_daemon,
 )
 from tests.integration.desktop_stubs import StubDesktop, wait_for
-from tests.integration.test_desktop import SniMenu
+from tests.integration.test_desktop import SniMenu, _checked
+from tests.integration.tray_hosts import without_pygobject
 
 pytestmark = [pytest.mark.desktop, pytest.mark.model, pytest.mark.audio]
 
@@ -64,7 +66,8 @@ class Desktop:
 
 @pytest.fixture(scope="module")
 def desktop(services: Services, recorder: Recorder) -> Iterator[Desktop]:
-    env = dict(services.env, NO_AT_BRIDGE="1")  # services bring an Xvfb (DISPLAY) of their own
+    # services bring an Xvfb (DISPLAY) of their own
+    env = without_pygobject(dict(services.env, NO_AT_BRIDGE="1"))
     (services.root / "config" / "readaloud" / "config.toml").write_text("[tray]\nenabled = true\n")
     with StubDesktop(watcher=True, bus_address=env["DBUS_SESSION_BUS_ADDRESS"]) as stubs:
         desktop_services = Services(env, services.root)
@@ -107,6 +110,48 @@ def test_hotkey_speaks_the_highlighted_text(desktop: Desktop, recorder: Recorder
     say_sound = recorder.wait_for_sound(started, timeout=60)
     recorder.wait_for_silence(say_sound, hold=0.6, timeout=60)
     print(f"readaloud say → first sound: {(say_sound - started) * 1000:.0f} ms")
+
+
+def _status(desktop: Desktop) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, "-m", "readaloud", "status", "--json"], env=desktop.services.env,
+                            capture_output=True, timeout=20, check=True)
+    return dict(json.loads(result.stdout))
+
+
+def test_tray_menu_pauses_the_daemon_and_a_voice_click_shows_in_status_at_once(
+    on_private_bus: Desktop,
+) -> None:
+    desktop = on_private_bus
+    sni = desktop.sni()
+    menu = sni.layout()
+    assert {"Pause", "Stop", "Voice", "Speed"} <= set(menu)
+    us = menu["Voice"]["children"]["English (US) •"]["children"]
+    assert {"Heart (US, female)", "Michael (US, male)"} <= set(us)
+    assert _checked(us) == ["Heart (US, female)"]
+
+    sni.click("Voice", "English (US) •", "Michael (US, male)")
+    clicked = time.monotonic()  # the click's Event call has returned
+    assert wait_for(lambda: desktop.prop("Voice") == "am_michael", 10, interval=0.005)
+    shown_after = time.monotonic() - clicked
+    print(f"\ntray voice click answered → daemon's Voice property: {shown_after * 1000:.0f} ms")
+    assert _status(desktop)["voice"] == "am_michael"  # the first status after the click shows it
+    assert wait_for(lambda: _checked(sni.layout()["Voice"]["children"]["English (US) •"]["children"])
+                    == ["Michael (US, male)"], 10)
+
+    doctor = subprocess.run([sys.executable, "-m", "readaloud", "doctor"], env=desktop.services.env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    tray_line = next(line for line in doctor.stdout.splitlines() if line.split()[1:2] == ["tray"])
+    assert tray_line.startswith("ok") and "registered with org.kde.StatusNotifierWatcher" in tray_line
+
+    desktop.run(sys.executable, "-m", "readaloud", "say", " ".join([SENTENCE] * 4))
+    assert wait_for(lambda: _status(desktop)["state"] == "speaking", 60)
+    sni.click("Pause")
+    assert wait_for(lambda: _status(desktop)["state"] == "paused", 10)
+    assert wait_for(lambda: "Resume" in sni.layout(), 10)
+    sni.click("Stop")
+    assert wait_for(lambda: _status(desktop)["state"] == "idle", 10)
+    sni.click("Voice", "English (US) •", "Heart (US, female)")
+    assert wait_for(lambda: _status(desktop)["voice"] == "af_heart", 10)
 
 
 def test_tray_voice_and_speed_change_the_daemon_and_survive_a_restart(on_private_bus: Desktop) -> None:

@@ -112,7 +112,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def system_voice(services: Services) -> Iterator[SystemVoice]:
     for tool in ("speech-dispatcher", "spd-say", "dbus-update-activation-environment"):
         if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is missing: install speech-dispatcher and dbus (see .ci/run)")
+            pytest.fail(f"{tool} is missing: install speech-dispatcher and dbus (see scripts/test)")
     if subprocess.run([SYSTEM_PYTHON, "-c", "import speechd"], capture_output=True).returncode != 0:
         pytest.fail("python3-speechd is missing for the system python3 (Debian package python3-speechd)")
     env = services.env

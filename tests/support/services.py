@@ -240,10 +240,25 @@ def start_daemon(services: Services, *extra: str, ready_timeout: float = 180) ->
         if process.poll() is not None:
             raise RuntimeError(f"the daemon exited with {process.returncode}:\n{daemon.log()}")
         result = readaloud(services, "status", "--json")
-        return result.returncode == 0 and b'"loading"' not in result.stdout
+        return (result.returncode == 0 and b'"loading"' not in result.stdout
+                and _name_owner_pid(services) == process.pid)
 
     _wait(ready, ready_timeout, "the daemon to load the model", interval=0.3)
     return daemon
+
+
+def _name_owner_pid(services: Services) -> int | None:
+    """The pid of the process that owns the daemon's name (another daemon may still answer)."""
+    from dbus_fast import MessageType
+
+    client = Bus(services.env["DBUS_SESSION_BUS_ADDRESS"])
+    try:
+        reply = client.call("GetConnectionUnixProcessID", "s", [BUS_NAME],
+                            interface="org.freedesktop.DBus", destination="org.freedesktop.DBus",
+                            path="/org/freedesktop/DBus")
+    finally:
+        client.close()
+    return int(reply.body[0]) if reply.message_type == MessageType.METHOD_RETURN else None
 
 
 def stop_daemon(daemon: DaemonProcess) -> int:

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from readaloud.config import Config, parse_config_text
-from readaloud.dbus.names import BUS_NAME
+from readaloud.dbus.names import BUS_NAME, SNI_WATCHER_NAME
 from readaloud.doctor import checks as doctor
 from readaloud.doctor.checks import CheckResult, Status, report, run_checks, session_kind
 from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
-    WATCHER_NAME,
     AudioFacts,
     BusFacts,
     ServiceFacts,
@@ -36,7 +35,7 @@ WAYLAND = {
 }
 FULL_BUS = BusFacts(
     "unix:path=/run/user/1000/bus",
-    owned=frozenset({BUS_NAME, WATCHER_NAME, NOTIFICATIONS_NAME}),
+    owned=frozenset({BUS_NAME, SNI_WATCHER_NAME, NOTIFICATIONS_NAME}),
     shortcuts_portal_version=1,
     daemon_state="idle",
 )
@@ -86,6 +85,7 @@ class FakeProbe:
     configured: Config | ConfigError = field(default_factory=Config)
     path: Path = Path("/home/u/.config/readaloud/config.toml")
     bus_facts: BusFacts = FULL_BUS
+    xembed: bool = False
     audio_facts: AudioFacts = SOUND_CARD
     torch_facts: TorchFacts | None = CPU_TORCH
     providers: list[str] | None = field(default_factory=lambda: ["CPUExecutionProvider"])
@@ -113,6 +113,9 @@ class FakeProbe:
 
     def bus(self) -> BusFacts:
         return self.bus_facts
+
+    def xembed_tray(self) -> bool:
+        return self.xembed
 
     def audio(self) -> AudioFacts:
         return self.audio_facts
@@ -294,6 +297,28 @@ def test_tray_host_missing_gives_a_desktop_specific_fix() -> None:
     assert "waybar" in sway.fix
     disabled = FakeProbe(bus_facts=no_watcher, configured=parse_config_text("[tray]\nenabled = false\n"))
     assert doctor.check_tray(disabled) == CheckResult("tray", Status.OK, "disabled in config")
+
+
+def test_tray_says_which_icon_and_why() -> None:
+    sni = doctor.check_tray(FakeProbe())
+    assert sni.status is Status.OK and sni.detail.startswith(f"StatusNotifierItem (for {SNI_WATCHER_NAME})")
+    assert "no PyGObject needed" in sni.detail
+
+    registered = replace(FULL_BUS, daemon_pid=4242, tray_items=("org.kde.StatusNotifierItem-4242-1",))
+    result = doctor.check_tray(FakeProbe(bus_facts=registered))
+    assert result.detail.startswith(f"StatusNotifierItem (registered with {SNI_WATCHER_NAME})")
+    lost = doctor.check_tray(FakeProbe(bus_facts=replace(registered, tray_items=("org.kde.Other-1-1",))))
+    assert lost.status is Status.WARN and "restart the daemon" in lost.fix
+
+    no_watcher = replace(FULL_BUS, owned=frozenset({BUS_NAME}))
+    plain_x11 = doctor.check_tray(FakeProbe(bus_facts=no_watcher, xembed=True))
+    assert plain_x11.status is Status.WARN
+    assert "without a menu" in plain_x11.detail and "readaloud[tray]" in plain_x11.fix
+    gtk = doctor.check_tray(FakeProbe(bus_facts=no_watcher, xembed=True,
+                                      modules={"pynput", "misaki", "gi"}))
+    assert gtk.status is Status.OK and "GTK menu" in gtk.detail
+    nothing = doctor.check_tray(FakeProbe(bus_facts=no_watcher))
+    assert nothing.status is Status.WARN and nothing.detail.startswith("no tray host")
 
 
 def test_notifications_owned_activatable_or_missing() -> None:

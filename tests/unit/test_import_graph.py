@@ -110,6 +110,8 @@ def _sources_containing(pattern: str) -> list[str]:
     ("fact", "pattern", "home"),
     [
         ("the D-Bus names", r"io\.github\.readaloud|org\.mpris\.MediaPlayer2", "readaloud.dbus.names"),
+        ("the tray's D-Bus names", r"org\.kde\.StatusNotifier|com\.canonical\.dbusmenu",
+         "readaloud.dbus.names"),
         ("the speed range", r"0\.5\s*(?:,|to|and|–)\s*2\.0", "readaloud.core"),
         ("the hotkey grammar", r"\balt_gr\b|\bcaps_lock\b|is not a key combination", "readaloud.keys"),
     ],

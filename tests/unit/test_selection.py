@@ -166,3 +166,37 @@ def test_copy_first_never_leaves_anything_of_ours_on_an_empty_clipboard() -> Non
     fake = FakeClipboard(primary=b"highlighted", clipboard=None)
     assert reader(fake, copy_keystroke=lambda: None).read(copy_first=True) == "highlighted"
     assert fake.selections["clipboard"] == b""
+
+
+class BrokenWayland(FakeClipboard):
+    """wl-paste cannot reach its display (a stale WAYLAND_DISPLAY); xclip reaches XWayland."""
+
+    def __call__(self, argv: Sequence[str], *, input: bytes | None, timeout: float,
+                 background: bool) -> subprocess.CompletedProcess[bytes]:
+        if argv[0] == "wl-paste":
+            self.calls.append(tuple(argv))
+            return subprocess.CompletedProcess(list(argv), 1, b"", b"Failed to connect to a Wayland server\n")
+        return super().__call__(argv, input=input, timeout=timeout, background=background)
+
+
+def test_a_broken_wayland_connection_falls_back_to_the_x_server() -> None:
+    fake = BrokenWayland(primary=b"read through XWayland")
+    selection = SelectionReader(WL_TOOLS, runner=fake, timeout=0.2, fallback=XCLIP_TOOLS)
+    assert selection.read() == "read through XWayland"
+    assert [call[0] for call in fake.calls] == ["wl-paste", "xclip"]
+    # ... and keeps to the tool that answered.
+    assert selection.read("primary") == "read through XWayland"
+    assert [call[0] for call in fake.calls] == ["wl-paste", "xclip", "xclip"]
+
+
+def test_a_broken_wayland_connection_without_an_x_server_is_nothing_selected() -> None:
+    fake = BrokenWayland(primary=b"unreachable")
+    with pytest.raises(NothingSelectedError):
+        SelectionReader(WL_TOOLS, runner=fake, timeout=0.2).read("primary")
+
+
+def test_wayland_with_nothing_selected_does_not_ask_the_x_server() -> None:
+    fake = FakeClipboard(primary=None, clipboard=b"copied")
+    selection = SelectionReader(WL_TOOLS, runner=fake, timeout=0.2, fallback=XCLIP_TOOLS)
+    assert selection.read() == "copied"
+    assert {call[0] for call in fake.calls} == {"wl-paste"}

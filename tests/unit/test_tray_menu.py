@@ -12,8 +12,15 @@ import pytest
 from readaloud.core import State
 from readaloud.desktop.frontend import DesktopActions, DesktopFrontend, DesktopSettings
 from readaloud.desktop.icons import IconState
-from readaloud.desktop.tray import icon_state, tooltip
-from readaloud.desktop.tray_menu import MenuEntry, TrayCommands, TrayView, build_menu, voice_groups
+from readaloud.desktop.tray_menu import (
+    MenuEntry,
+    TrayCommands,
+    TrayView,
+    build_menu,
+    icon_state,
+    tooltip,
+    voice_groups,
+)
 from readaloud.speech.voices import VOICES
 
 
@@ -209,19 +216,30 @@ def test_settings_come_from_the_config_file(tmp_path: Path) -> None:
         selection_source="clipboard", tray=False, config_voice="bf_emma", config_speed=1.25)
 
 
-def test_without_pygobject_the_tray_says_how_to_get_it(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    import logging
-    import sys
+def test_the_tooltip_follows_the_sentence_being_read(daemon: FakeDaemon) -> None:
+    from readaloud.desktop.tray_menu import tooltip_sentence
+    from readaloud.speech.types import Sentence
 
-    from readaloud.desktop.tray import TrayIcon
+    ui = frontend(daemon)
+    ui.on_state_changed(State.SPEAKING)
+    ui.on_sentence_started(1, Sentence(0, "The quick brown fox.", 0, 20))
+    assert tooltip_sentence(ui.view()) == "The quick brown fox."
+    ui.on_state_changed(State.IDLE)
+    assert ui.view().sentence is None and tooltip_sentence(ui.view()) == ""
 
-    monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.setitem(sys.modules, "gi", None)  # "import gi" now raises ImportError
-    tray = TrayIcon(Recorder().commands(), TrayView)
-    with caplog.at_level(logging.WARNING, logger="readaloud.desktop.tray"):
-        assert tray.start() is False
-    tray.stop()
-    assert "pip install 'readaloud[tray]'" in caplog.text
-    assert caplog.text.count("no tray icon") == 1
+
+def test_a_long_sentence_is_shortened_for_the_tooltip() -> None:
+    from readaloud.desktop.tray_menu import TOOLTIP_SENTENCE_CHARS, tooltip_sentence
+
+    shown = tooltip_sentence(TrayView(state="speaking", sentence="word " * 100))
+    assert len(shown) == TOOLTIP_SENTENCE_CHARS and shown.endswith("…")
+
+
+@pytest.mark.parametrize(("state", "expected"), [("idle", "read_selection"), ("speaking", "toggle_pause"),
+                                                  ("paused", "toggle_pause"), ("loading", "toggle_pause")])
+def test_left_click_pauses_while_reading_and_reads_the_selection_when_idle(state: str, expected: str) -> None:
+    from readaloud.desktop.tray_menu import primary_action
+
+    recorder = Recorder()
+    primary_action(TrayView(state=state), recorder.commands())
+    assert recorder.calls == [(expected, ())]
