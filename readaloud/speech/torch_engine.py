@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from readaloud.errors import EngineError
+from readaloud.python_support import current, kokoro_fix
 from readaloud.speech.engine import MAX_PHONEME_TOKENS, SAMPLE_RATE
 from readaloud.speech.phonemes import vocab
 
@@ -40,7 +41,7 @@ class TorchEngine:
             from kokoro import KModel
         except ImportError as error:
             raise EngineError(
-                "the torch engine needs the 'kokoro' package: pip install 'readaloud[torch]'"
+                "the torch engine needs the 'kokoro' package: " + kokoro_fix(current()).replace("`", "")
             ) from error
         self._torch = torch
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")

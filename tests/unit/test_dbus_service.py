@@ -312,7 +312,7 @@ def test_control_commands_import_no_heavy_modules(command: list[str], tmp_path: 
     probe = (
         f"import sys\nfrom readaloud.cli import main\nstatus = main({command!r})\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('numpy', 'torch', 'onnxruntime', 'sounddevice', 'misaki', 'spacy'))\n"
+        "('numpy', 'torch', 'onnxruntime', 'sounddevice', 'phonemizer', 'spacy'))\n"
         "print('HEAVY', heavy, 'STATUS', status)\n"
     )
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=f"unix:path={tmp_path}/no-bus")

