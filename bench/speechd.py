@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.integration.daemon_fixtures import (  # noqa: E402
+from tests.support.services import (  # noqa: E402
     Recorder,
     Services,
     private_services,

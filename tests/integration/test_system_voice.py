@@ -29,16 +29,15 @@ from readaloud.dbus.names import BUS_NAME, SPIEL_BUS_NAME, SPIEL_INTERFACE, SPIE
 from readaloud.service_install import install as install_service
 from readaloud.spiel.stream import EventType, read_stream
 from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
-    REPO,
     Bus,
     Recorder,
     Services,
-    _wait,
     readaloud,
     recorder,
     services,
 )
 from tests.speech_check import transcribe, word_error_rate, words
+from tests.support.services import REPO, _wait
 
 pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.desktop]
 
