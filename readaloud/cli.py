@@ -48,7 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
     for register in _registrars():
         register(sub)
     return parser
@@ -61,6 +60,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    if args.command is None:  # bare ``readaloud``: what it can do
+        env.stdout.write(parser.format_help())
+        return ExitStatus.OK
     setup_logging(args.verbose, args.quiet, daemon=args.command == "daemon", stream=env.stderr)
     handler: Handler = args.handler
     try:

@@ -23,14 +23,17 @@ from readaloud import errors, paths
 from readaloud.core import State
 from readaloud.dbus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
 from readaloud.errors import DaemonNotRunningError, DaemonStartError, ReadaloudError
+from readaloud.load_progress import LoadProgressView
 
 log = logging.getLogger(__name__)
 
 DBUS_NAME = "org.freedesktop.DBus"
 DBUS_PATH = "/org/freedesktop/DBus"
 PROPERTIES = "org.freedesktop.DBus.Properties"
-READY_TIMEOUT = 300.0  # a first start may fetch the model
-POLL_INTERVAL = 0.1
+# Give up waiting for a loading daemon after this long without progress (a download that moves is
+# waited for however long it takes).
+READY_TIMEOUT = 300.0
+POLL_INTERVAL = 0.2
 SLOW_START_NOTE = 3.0  # seconds before saying that loading takes a while
 
 
@@ -167,6 +170,16 @@ class Client:
         """A transport command without arguments (Pause, Resume, TogglePause, Stop, Skip, Back)."""
         await self.call(member)
 
+    async def wait_gone(self, timeout: float = 30.0) -> None:
+        """Wait until no daemon owns the name (after ``Quit``)."""
+        deadline = time.monotonic() + timeout
+        while await self.owner() is not None:
+            if time.monotonic() > deadline:
+                raise ReadaloudError(
+                    f"the daemon did not quit within {timeout:.0f} s; stop it with 'kill <pid>'"
+                )
+            await asyncio.sleep(POLL_INTERVAL)
+
     # -- starting the daemon ------------------------------------------------------------------------
 
     async def ensure_running(self, stderr: IO[str], *, autospawn: Callable[[], bool] = lambda: True) -> None:
@@ -200,24 +213,41 @@ class Client:
     async def wait_ready(
         self, stderr: IO[str], process: subprocess.Popen[bytes] | None = None, timeout: float = READY_TIMEOUT
     ) -> None:
-        """Wait until the daemon owns its name and its State is no longer ``loading``."""
-        start = time.monotonic()
+        """Wait until the daemon owns its name and its State is no longer ``loading``.
+
+        A first run downloads the model: its progress is shown on ``stderr``, and the wait only
+        gives up after ``timeout`` seconds in which nothing moved (no bytes arrived, no step ended).
+        """
+        view = LoadProgressView(stderr)
+        start = last_moved = time.monotonic()
+        seen: tuple[Any, ...] = ()
         noted = False
         while True:
+            moment: tuple[Any, ...] = ("absent",)
             if await self.owner() is not None:
                 try:
-                    if await self.state() != State.LOADING:
-                        return
+                    properties = await self.properties()
                 except DaemonNotRunningError:
-                    pass
+                    properties = {}
+                if properties and properties.get("State") != State.LOADING:
+                    view.finish()
+                    return
+                progress = {key: value.value for key, value in properties.get("LoadProgress", {}).items()}
+                view.show(progress)
+                moment = ("loading", progress.get("what"), progress.get("done"))
             elif process is not None and process.poll() is not None:
+                view.close()
                 raise DaemonStartError(start_failure_message(process.returncode))
-            elapsed = time.monotonic() - start
-            if elapsed > timeout:
+            now = time.monotonic()
+            if moment != seen:
+                seen, last_moved = moment, now
+            if now - last_moved > timeout:
+                view.close()
+                doing = "its download stalled" if view.active else "nothing changed"
                 raise DaemonStartError(
-                    f"the daemon did not become ready within {timeout:.0f} s; see {daemon_log_path()}"
+                    f"the daemon did not become ready ({doing} for {timeout:.0f} s); see {daemon_log_path()}"
                 )
-            if not noted and elapsed > SLOW_START_NOTE:
+            if not noted and not view.active and now - start > SLOW_START_NOTE:
                 print("readaloud: waiting for the daemon to load the model…", file=stderr)
                 noted = True
             await asyncio.sleep(POLL_INTERVAL)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import signal
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from readaloud.dbus.service import ReadAloudService
     from readaloud.playback.player import Reader
     from readaloud.playback.sink import Sink
+    from readaloud.speech.assets.meter import DownloadObserver, DownloadStatus
     from readaloud.speech.synthesizer import KokoroSynthesizer
     from readaloud.spiel.synthesis import SpielSynthesis
 
@@ -48,12 +50,17 @@ class Frontend(Protocol):
     def stop(self) -> None: ...
 
 
-def build_speech(config: Config, voice: str, speed: float) -> KokoroSynthesizer:
-    """Load the model and the configured voice, then synthesize once so the first request is warm."""
+def build_speech(
+    config: Config, voice: str, speed: float, observer: DownloadObserver | None = None
+) -> KokoroSynthesizer:
+    """Load the model and the configured voice, then synthesize once so the first request is warm.
+
+    A first run downloads them; ``observer`` hears how far that has got (on the loading thread).
+    """
     from readaloud.speech.synthesizer import build_synthesizer
 
     started = time.monotonic()
-    synthesizer = build_synthesizer(config)
+    synthesizer = build_synthesizer(config, observer=observer)
     loaded = time.monotonic()
     for sentence in synthesizer.sentences(WARM_UP_TEXT)[:1]:
         for _audio in synthesizer.synthesize(sentence, voice, speed):
@@ -124,7 +131,7 @@ class Daemon:
         voice, speed = app.starting_voice_and_speed()
         self.service = service = ReadAloudService(
             voice=voice, speed=speed, voices=list(VOICES), max_chars=app.config.text.max_chars,
-            read_selection=app.read_selection, reload=app.reload,
+            read_selection=app.read_selection, reload=app.reload, quit=self.request_stop,
         )
 
         def keep_limit(config: Config) -> None:
@@ -202,10 +209,20 @@ class Daemon:
         """Build speech and audio output off the loop; False if asked to stop meanwhile."""
         loop = asyncio.get_running_loop()
         config = self.app.config
+        post = poster(loop)
+        service = self.service
+        assert service is not None
+
+        def downloading(status: DownloadStatus | None) -> None:
+            progress = {} if status is None else dataclasses.asdict(status)
+            if status is not None and status.total is None:
+                progress["total"] = 0  # unknown size
+            with contextlib.suppress(RuntimeError):  # the loop closed: the daemon is exiting
+                post(lambda: service.set_load_progress(progress))
 
         def build() -> tuple[KokoroSynthesizer, Sink]:
             try:
-                return build_speech(config, voice, speed), build_sink(config)
+                return build_speech(config, voice, speed, downloading), build_sink(config)
             except ReadaloudError:
                 raise
             except Exception as error:

@@ -22,6 +22,18 @@ class ExitStatus(enum.IntEnum):
     INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl+C
 
 
+ECHO_LIMIT = 40  # characters of a client's input an error message may quote
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``value`` quoted for an error message, cut to ``limit`` characters (a client may send 10 kB).
+
+    Every error that quotes what a user or client sent goes through here, so replies stay one line.
+    """
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class ReadaloudError(Exception):
     """Base class for errors reported to the user as ``readaloud: error: <message>``."""
 
@@ -79,8 +91,9 @@ class HubUnavailable(AssetDownloadError):
 
 
 class UnknownVoiceError(ReadaloudError):
-    """A voice name that is not one of Kokoro's voices."""
+    """A voice name that is not one of Kokoro's voices: a usage error (exit status 2)."""
 
+    exit_status = ExitStatus.USAGE
     dbus_name = "UnknownVoice"
 
 

@@ -189,6 +189,9 @@ def find_command(
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 
 
+DaemonPid = Callable[[], "int | None"]  # the pid of the running daemon, None when none runs
+
+
 def _run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), capture_output=True, text=True, timeout=30, check=False)
 
@@ -263,8 +266,12 @@ def install(
     environ: Mapping[str, str] | None = None,
     command: Sequence[str] | None = None,
     systemctl: Systemctl | None = None,
+    daemon_pid: DaemonPid = lambda: None,
 ) -> int:
-    """Write the unit, D-Bus service and autostart files; enable (and with ``now`` start) the unit."""
+    """Write the unit, D-Bus service and autostart files; enable (and with ``now`` start) the unit.
+
+    ``daemon_pid`` says which readaloud daemon runs now (None: none), so the advice fits.
+    """
     environ = os.environ if environ is None else environ
     command = find_command() if command is None else list(command)
     systemctl = Systemctl(environ) if systemctl is None else systemctl
@@ -285,7 +292,7 @@ def install(
             f"  - at login from {where.autostart}, on desktops with XDG autostart (Xfce, MATE, LXQt);\n"
             f"  - on i3 or sway, once you add this line to their config:  exec {shown} daemon\n"
             "  - on first use of any readaloud command, through D-Bus activation.\n"
-            f"To start it now, run:  {shown} daemon &\n"
+            f"{_start_now_advice(daemon_pid(), f'run:  {shown} daemon &')}\n"
             "Once a systemd user manager runs, enable the service with:\n"
             f"  systemctl --user daemon-reload && systemctl --user enable --now {UNIT_NAME}",
             file=out,
@@ -293,13 +300,16 @@ def install(
         return 0
 
     systemctl.checked("daemon-reload")
-    enable = ("enable", "--now", UNIT_NAME) if now else ("enable", UNIT_NAME)
+    running_pid = daemon_pid()
+    # A daemon already running owns the bus name: a second one, started by systemd, would fail.
+    start = now and running_pid is None
+    enable = ("enable", "--now", UNIT_NAME) if start else ("enable", UNIT_NAME)
     systemctl.checked(*enable)
     print(f"enabled {UNIT_NAME}: readaloud starts with your graphical session.", file=out)
-    if now:
+    if start:
         print(f"started it; logs: journalctl --user -u {UNIT_NAME} -f", file=out)
     else:
-        print(f"start it now with:  systemctl --user start {UNIT_NAME}", file=out)
+        print(_start_now_advice(running_pid, f"run:  systemctl --user start {UNIT_NAME}"), file=out)
     imported = systemctl.environment()
     if not any(name in imported for name in ("DISPLAY", "WAYLAND_DISPLAY")):
         print(
@@ -311,11 +321,19 @@ def install(
     return 0
 
 
+def _start_now_advice(running_pid: int | None, how: str) -> str:
+    if running_pid is not None:
+        return (f"a readaloud daemon is already running (pid {running_pid}), so none was started; "
+                "the service takes over at your next login (or after 'readaloud quit')")
+    return f"To start it now, {how}"
+
+
 def uninstall(
     out: IO[str],
     *,
     environ: Mapping[str, str] | None = None,
     systemctl: Systemctl | None = None,
+    daemon_pid: DaemonPid = lambda: None,
 ) -> int:
     """Stop and disable the unit (when systemd runs) and remove the files ``install`` wrote."""
     environ = os.environ if environ is None else environ
@@ -333,6 +351,8 @@ def uninstall(
         systemctl.checked("daemon-reload")
     if not present:
         print("nothing to remove: readaloud's service files are not installed", file=out)
-    elif not running:
-        print("a readaloud daemon that is running now keeps running until you log out", file=out)
+    still_running = daemon_pid() if present else None
+    if still_running is not None:
+        print(f"the readaloud daemon that is running now (pid {still_running}) keeps running until you "
+              "log out or run 'readaloud quit'", file=out)
     return 0

@@ -15,6 +15,7 @@ import os
 import socket
 import tarfile
 import threading
+import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -72,7 +73,9 @@ def fake_catalog(assets: FakeAssets, *, tarball: Expected | None = None) -> Cata
     )
 
 
-def build_wheel(package: str, member: str, data: bytes, version: str = MODEL_VERSION) -> tuple[str, bytes]:
+def build_wheel(
+    package: str, member: str, data: bytes, version: str = MODEL_VERSION, *, compress: bool = True
+) -> tuple[str, bytes]:
     """A minimal pure-Python wheel holding ``member``; returns (file name, bytes)."""
     dist = package.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
@@ -88,7 +91,7 @@ def build_wheel(package: str, member: str, data: bytes, version: str = MODEL_VER
     )
     files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as wheel:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as wheel:
         for name, body in files.items():
             wheel.writestr(name, body)
     return f"{dist}-{version}-py3-none-any.whl", buffer.getvalue()
@@ -121,6 +124,7 @@ class AssetMirror:
     tarballs: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # npm package → (version, bytes)
     hub: dict[str, _HubFile] = field(default_factory=dict)  # "repo/path" → file
     requests: list[str] = field(default_factory=list)
+    rate_limit: int = 0  # bytes per second for wheels and tarballs (0: as fast as it goes)
 
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
@@ -216,7 +220,16 @@ class AssetMirror:
         for key, value in headers.items():
             request.send_header(key, value)
         request.end_headers()
-        if not head:
+        if head:
+            return
+        downloads = path.startswith("/files/") or (path.startswith("/npm/") and "/-/" in path)
+        if self.rate_limit and downloads:
+            step = max(1, self.rate_limit // 10)
+            for offset in range(0, len(body), step):
+                request.wfile.write(body[offset:offset + step])
+                request.wfile.flush()
+                time.sleep(0.1)
+        else:
             request.wfile.write(body)
 
     def _simple(self, project: str) -> tuple[bytes | None, dict[str, str]]:

@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parser = sub.add_parser(name, help=help_text, description=help_text)
         parser.set_defaults(handler=run_transport, member=member)
 
+    quit_parser = sub.add_parser("quit", help="stop the daemon (it unloads the model)",
+                                 description="stop the running daemon; the next 'say' starts it again")
+    quit_parser.set_defaults(handler=run_quit)
+
     status = sub.add_parser("status", help="show what the daemon is doing")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(handler=run_status)
@@ -74,8 +78,23 @@ def run_transport(args: argparse.Namespace, env: Environment) -> int:
     return _client_run(action)
 
 
-def status_fields(properties: dict[str, Any]) -> dict[str, Any]:
-    """The ``status --json`` object from the daemon's properties."""
+def run_quit(args: argparse.Namespace, env: Environment) -> int:
+    async def action(client: Client) -> int:
+        pid = await client.daemon_pid()
+        await client.command("Quit")
+        await client.wait_gone()
+        print(f"readaloud: the daemon{f' (pid {pid})' if pid else ''} has quit", file=notes(args, env))
+        return 0
+
+    return _client_run(action)
+
+
+def status_fields(properties: dict[str, Any], pid: int | None = None) -> dict[str, Any]:
+    """The ``status --json`` object from the daemon's properties.
+
+    Sentences count from 1 here, in the text and the JSON alike (the first sentence of a job is
+    sentence 1); D-Bus (``CurrentSentence``, ``SentenceStarted``) indexes them from 0.
+    """
     job = int(properties.get("CurrentJob", 0))
     sentence = int(properties.get("CurrentSentence", -1))
     return {
@@ -83,24 +102,27 @@ def status_fields(properties: dict[str, Any]) -> dict[str, Any]:
         "voice": properties["Voice"],
         "speed": round(float(properties["Speed"]), 3),
         "job": job or None,
-        "sentence": sentence if job and sentence >= 0 else None,
+        "sentence": sentence + 1 if job and sentence >= 0 else None,
         "underruns": int(properties.get("Underruns", 0)),
+        "pid": pid,
     }
 
 
 def format_status(fields: dict[str, Any]) -> str:
     lines = [f"state: {fields['state']}", f"voice: {fields['voice']}", f"speed: {fields['speed']:g}"]
     if fields["job"] is not None:
-        where = f", sentence {fields['sentence'] + 1}" if fields["sentence"] is not None else ""
+        where = f", sentence {fields['sentence']}" if fields["sentence"] is not None else ""
         lines.append(f"job:   {fields['job']}{where}")
     if fields["underruns"]:
         lines.append(f"under-runs: {fields['underruns']} (the audio ran dry inside sentences)")
+    if fields.get("pid") is not None:
+        lines.append(f"pid:   {fields['pid']}")
     return "\n".join(lines)
 
 
 def run_status(args: argparse.Namespace, env: Environment) -> int:
     async def action(client: Client) -> int:
-        fields = status_fields(await client.properties())
+        fields = status_fields(await client.properties(), await client.daemon_pid())
         if args.json:
             env.stdout.write(json.dumps(fields) + "\n")
         else:

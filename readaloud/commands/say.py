@@ -68,6 +68,7 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
 
     if audio_format not in soundfile.available_formats():
         raise UsageError(f"this libsndfile cannot write {audio_format}; use a .wav file name")
+    check_output_path(output)
     text = read_text(args, env)
     config, voice, speed = _settings(args)
     from readaloud.speech.synthesizer import build_synthesizer
@@ -83,7 +84,6 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
     audio = synthesizer.synthesize_text(
         text, voice, speed, sentence_pause=config.playback.sentence_pause, progress=progress
     )
-    output.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failure never leaves half a file behind.
     fd, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent)
     os.close(fd)
@@ -98,6 +98,19 @@ def _say_to_file(args: argparse.Namespace, env: Environment) -> int:
     if not args.quiet:
         print(f"wrote {output} ({seconds:.1f} s, voice {voice})", file=env.stderr)
     return ExitStatus.OK
+
+
+def check_output_path(output: Path) -> None:
+    """Refuse, before any synthesis, a path that cannot be written (no folder is created for it)."""
+    folder = output.parent
+    if output.is_dir():
+        raise UsageError(f"cannot write {output}: it is a folder; name a file, e.g. {output / 'speech.wav'}")
+    if not folder.exists():
+        raise UsageError(f"cannot write {output}: the folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {output}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {output}: no permission to write in {folder}")
 
 
 def _current_umask() -> int:

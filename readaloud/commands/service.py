@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,13 +26,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     uninstall.set_defaults(handler=_uninstall)
 
 
+def running_daemon_pid() -> int | None:
+    """The pid of the daemon that owns the bus name now; None when none runs (or no bus answers)."""
+    from readaloud.client import Client
+    from readaloud.errors import ReadaloudError
+
+    async def query() -> int | None:
+        client = await Client.connect()
+        try:
+            return await client.daemon_pid()
+        finally:
+            client.disconnect()
+
+    try:
+        return asyncio.run(query())
+    except ReadaloudError:
+        return None
+
+
 def _install(args: argparse.Namespace, env: Environment) -> int:
     from readaloud import service_install
 
-    return service_install.install(env.stdout, now=args.now)
+    return service_install.install(env.stdout, now=args.now, daemon_pid=running_daemon_pid)
 
 
 def _uninstall(args: argparse.Namespace, env: Environment) -> int:
     from readaloud import service_install
 
-    return service_install.uninstall(env.stdout)
+    return service_install.uninstall(env.stdout, daemon_pid=running_daemon_pid)

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from readaloud.errors import UsageError
+from readaloud.errors import UsageError, echo
 
 if TYPE_CHECKING:
     from readaloud.environment import Environment
@@ -25,7 +25,7 @@ def run_voices(args: argparse.Namespace, env: Environment) -> int:
     voices = [v for v in VOICES.values() if args.language in (None, v.language)]
     if args.language and not voices:
         languages = sorted({v.language for v in VOICES.values()})
-        raise UsageError(f"no voices for language {args.language!r}; languages: {', '.join(languages)}")
+        raise UsageError(f"no voices for language {echo(args.language)}; languages: {', '.join(languages)}")
     if args.json:
         rows = [
             {"name": v.name, "language": v.language, "gender": v.gender, "label": v.display_name}

@@ -3,6 +3,12 @@
 Mapping: Play/Pause/PlayPause/Stop drive the Reader's transport, Next skips a sentence, Previous goes
 back, ``Rate`` is the speaking speed (``MIN_SPEED`` to ``MAX_SPEED``) and ``Metadata`` carries the
 current sentence as the track title.
+
+Setting ``Rate`` follows one rule (the README's D-Bus section says it too): NaN and infinities are
+refused with ``InvalidArgs`` (the main interface's ``SetSpeed`` refuses them the same way); 0.0
+pauses, as the MPRIS spec asks; any other finite value, negative ones included, is clamped into
+``MinimumRate``..``MaximumRate``, as the spec expects players to do (``SetSpeed`` instead refuses
+out-of-range values: a script calling it wants to know).
 """
 
 # No ``from __future__ import annotations``: dbus-fast reads the D-Bus signatures from live annotations.
@@ -38,6 +44,7 @@ from readaloud.dbus.names import (
     MPRIS_TRACK_PREFIX,
 )
 from readaloud.dbus.service import DBusStrList, guarded
+from readaloud.dbus.service import check_speed as check_speed_value
 
 if TYPE_CHECKING:
     from readaloud.speech.types import Sentence
@@ -164,11 +171,11 @@ class MprisPlayer(ServiceInterface, ReaderListener):
             self._reader.back()
 
     def set_rate(self, rate: float) -> None:
-        # The spec: a rate of 0.0 acts as Pause; others are kept within Minimum/MaximumRate.
-        if rate == 0.0:
+        check_speed_value(rate)  # NaN and infinities: an error, as on the main interface
+        if rate == 0.0:  # the spec: a rate of 0.0 acts as Pause
             self.pause()
             return
-        if self._reader is not None and rate == rate:  # NaN never equals itself: ignore it
+        if self._reader is not None:
             self._reader.set_speed(min(MAX_SPEED, max(MIN_SPEED, rate)))
 
     def _publish_state(self) -> None:

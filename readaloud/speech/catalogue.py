@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-from readaloud.errors import UnknownVoiceError
+from readaloud.errors import UnknownVoiceError, echo
 
 # Voice prefix letter -> (language tag, readable language, espeak/misaki language code).
 LANGUAGES: dict[str, tuple[str, str, str]] = {
@@ -107,7 +107,7 @@ def voice_info(name: str) -> VoiceInfo:
         close = difflib.get_close_matches(name, list(VOICES), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise UnknownVoiceError(
-            f"unknown voice {name!r}{hint}; run 'readaloud voices' to list them"
+            f"unknown voice {echo(name)}{hint}; run 'readaloud voices' to list them"
         ) from None
 
 

@@ -30,6 +30,7 @@ from readaloud.text.segment import split_sentences
 if TYPE_CHECKING:
     from readaloud.config import Config
     from readaloud.speech.assets import AssetStore
+    from readaloud.speech.assets.meter import DownloadObserver
 
 log = logging.getLogger(__name__)
 
@@ -206,11 +207,14 @@ def text_options_from_config(config: Config) -> TextOptions:
     )
 
 
-def build_synthesizer(config: Config, *, engine: str | None = None) -> KokoroSynthesizer:
-    """Everything from config: assets (fetched on first use), engine, voices, text options."""
+def build_synthesizer(
+    config: Config, *, engine: str | None = None, observer: DownloadObserver | None = None
+) -> KokoroSynthesizer:
+    """Everything from config: assets (fetched on first use, told to ``observer``), engine, voices,
+    text options."""
     from readaloud.speech.assets import AssetStore
 
-    store = AssetStore.from_config(config.speech)
+    store = AssetStore.from_config(config.speech, observer=observer)
     kokoro = create_engine(engine or config.speech.engine, store, threads=config.speech.threads)
     return KokoroSynthesizer(kokoro, VoiceStore(store.voice), text_options=text_options_from_config(config))
 

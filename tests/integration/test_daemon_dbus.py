@@ -62,8 +62,9 @@ CONTRACT_METHODS = {
     "SetVoice": (["s"], []),
     "SetSpeed": (["d"], []),
     "ListVoices": ([], ["as"]),
+    "Quit": ([], []),
 }
-CONTRACT_PROPERTIES = {"State": "s", "Voice": "s", "Speed": "d"}
+CONTRACT_PROPERTIES = {"State": "s", "Voice": "s", "Speed": "d", "LoadProgress": "a{sv}"}
 CONTRACT_SIGNALS = {"StateChanged": ["s"], "SentenceStarted": ["u", "u", "s"], "JobFinished": ["u", "s"]}
 
 
@@ -390,12 +391,12 @@ def test_bad_input_over_the_cli_gets_errors_and_the_daemon_keeps_serving(
     assert huge.returncode == 1 and b"limit" in huge.stderr, huge.stderr
 
     cases = [
-        (["voice", "xx_nobody"], 1, b"unknown voice"),
+        (["voice", "xx_nobody"], 2, b"unknown voice"),  # a usage error, like the others
         (["speed", "0"], 2, b"speed"),
         (["speed", "100"], 2, b"speed"),
         (["speed", "nan"], 2, b"speed"),
         (["speed", "fast"], 2, b"invalid float"),
-        (["say", "--voice", "xx_nobody", "hello"], 1, b"unknown voice"),
+        (["say", "--voice", "xx_nobody", "hello"], 2, b"unknown voice"),
         (["say", "--speed", "0", "hello"], 2, b"speed"),
     ]
     for args, status_code, message in cases:

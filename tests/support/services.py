@@ -134,7 +134,8 @@ class Recorder:
     """Everything played on the null sink, recorded from its monitor with arrival times."""
 
     process: subprocess.Popen[bytes]
-    chunks: list[tuple[float, np.ndarray]] = field(default_factory=list)
+    # Minutes of audio: printed in a failure report, it kept pytest busy for over ten minutes.
+    chunks: list[tuple[float, np.ndarray]] = field(default_factory=list, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _pump(self) -> None:

@@ -21,6 +21,32 @@ from readaloud.errors import NotReadyError, TextTooLongError, UnknownVoiceError,
 from readaloud.speech.types import Sentence
 
 
+class FakeVoiceCheckingReader:
+    """Stands in for the Reader where only voice checks matter; checks names as the real one does."""
+
+    voice = "af_heart"
+    speed = 1.0
+    current_job = None
+    current_sentence = None
+    underruns = Underruns()
+
+    @property
+    def state(self) -> Any:
+        return FakeState.IDLE
+
+    def add_listener(self, listener: Any) -> None:
+        pass
+
+    def set_voice(self, name: str) -> None:
+        from readaloud.speech.voices import voice_info
+
+        voice_info(name)
+
+    def say(self, text: str, *, voice: str | None = None, **options: Any) -> int:
+        self.set_voice(voice or self.voice)
+        return 1
+
+
 class FakeState(str, enum.Enum):
     IDLE = "idle"
     SPEAKING = "speaking"
@@ -239,10 +265,46 @@ def test_mpris_rate_is_speed_clamped_and_zero_pauses() -> None:
     player.set_rate(1.25)
     player.set_rate(5.0)
     player.set_rate(0.1)
+    player.set_rate(-5.0)
     reader.state = FakeState.SPEAKING
     player.set_rate(0.0)
-    player.set_rate(float("nan"))
-    assert reader.calls == [("set_speed", 1.25), ("set_speed", 2.0), ("set_speed", 0.5), ("pause",)]
+    assert reader.calls == [("set_speed", 1.25), ("set_speed", 2.0), ("set_speed", 0.5), ("set_speed", 0.5),
+                            ("pause",)]
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), float("-inf")])
+def test_mpris_rate_refuses_what_is_not_a_number_like_set_speed(rate: float) -> None:
+    player, reader = MprisPlayer(voice="af_heart", speed=1.0), FakeReader()
+    service = ReadAloudService(voice="af_heart", speed=1.0, voices=["af_heart"])
+    player.attach(reader)
+    service.attach(reader)
+    for door in (lambda: guarded("MPRIS Rate", lambda: player.set_rate(rate)),
+                 lambda: guarded("SetSpeed", lambda: service.set_speed(rate))):
+        with pytest.raises(DBusError) as caught:
+            door()
+        assert caught.value.type == ERROR_PREFIX + "InvalidArgs"
+    assert reader.calls == []
+
+
+def test_error_replies_cut_what_the_client_sent_and_refusals_are_logged_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service = ReadAloudService(voice="af_heart", speed=1.0, voices=["af_heart"])
+    service.attach(FakeVoiceCheckingReader())
+    huge = "x" * 10_000
+    caplog.set_level(logging.INFO, logger="readaloud.dbus.service")
+    for member, call in (
+        ("SetVoice", lambda: service.set_voice(huge)),
+        ("Say", lambda: service.say("hi", {huge: Variant("b", True)})),
+        ("Say", lambda: service.say("hi", {"voice": Variant("s", huge)})),
+    ):
+        with pytest.raises(DBusError) as caught:
+            guarded(member, call)
+        message = str(caught.value.text)
+        assert len(message) < 200 and "x" * 40 not in message and "…" in message, message
+    refusals = [record for record in caplog.records if "refused" in record.getMessage()]
+    assert len(refusals) == 3 and all(record.levelno == logging.INFO for record in refusals)
+    assert all("xxxx" not in record.getMessage() for record in caplog.records)
 
 
 def test_mpris_is_inert_while_loading() -> None:
@@ -260,10 +322,12 @@ def test_status_fields_and_text() -> None:
     from readaloud.commands.control import format_status, status_fields
 
     fields = status_fields({"State": "speaking", "Voice": "af_heart", "Speed": 1.25,
-                            "CurrentJob": 3, "CurrentSentence": 1, "Underruns": 2})
-    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 1,
-                      "underruns": 2}
+                            "CurrentJob": 3, "CurrentSentence": 1, "Underruns": 2}, pid=4242)
+    # One rule for text and JSON: sentences count from 1 (D-Bus index 1 is the second sentence).
+    assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 2,
+                      "underruns": 2, "pid": 4242}
     assert "sentence 2" in format_status(fields)
+    assert "pid:   4242" in format_status(fields)
     assert "under-runs: 2" in format_status(fields)
     idle = status_fields({"State": "idle", "Voice": "af_heart", "Speed": 1.0,
                           "CurrentJob": 0, "CurrentSentence": -1})

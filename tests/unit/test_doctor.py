@@ -72,7 +72,9 @@ class FakeProbe:
 
     environ: Mapping[str, str] = field(default_factory=lambda: dict(X11))
     python: tuple[int, int] = (3, 11)
-    tools: set[str] = field(default_factory=lambda: {"xclip", "wl-paste", "systemctl"})
+    tools: set[str] = field(default_factory=lambda: {"xclip", "wl-paste", "systemctl", "npm"})
+    libraries: set[str] = field(default_factory=lambda: {"portaudio"})
+    release: Mapping[str, str] = field(default_factory=lambda: {"ID": "ubuntu", "ID_LIKE": "debian"})
     modules: set[str] = field(
         default_factory=lambda: {
             "pynput",
@@ -81,6 +83,8 @@ class FakeProbe:
             "phonemizer",
             "espeakng_loader",
             "kokoro",
+            "pip",
+            "ensurepip",
         }
     )
     configured: Config | ConfigError = field(default_factory=Config)
@@ -103,6 +107,12 @@ class FakeProbe:
 
     def module_version(self, distribution: str) -> str | None:
         return "1.32.0" if distribution == "onnxruntime" else None
+
+    def library_available(self, name: str) -> bool:
+        return name in self.libraries
+
+    def os_release(self) -> Mapping[str, str]:
+        return self.release
 
     def config(self) -> Config:
         if isinstance(self.configured, ConfigError):
@@ -541,3 +551,39 @@ def test_system_probe_reads_path_from_its_environment(tmp_path: Path) -> None:
     probe = SystemProbe({"PATH": str(tmp_path)})
     assert probe.which("sh") is None
     assert SystemProbe({"PATH": os.defpath}).which("sh") is not None
+
+
+# -- system packages ---------------------------------------------------------------------------------
+
+
+def test_a_fresh_ubuntu_is_told_the_apt_packages_it_lacks() -> None:
+    probe = FakeProbe(libraries=set(), tools={"xclip", "systemctl"})
+    probe.modules -= {"ensurepip"}
+    result = doctor.check_packages(probe)
+    assert result.status is Status.FAIL  # no PortAudio: no sound at all
+    assert "PortAudio" in result.detail and "venv" in result.detail and "npm" in result.detail
+    assert result.fix == "`sudo apt install libportaudio2 python3-venv npm`"
+
+
+def test_fedora_gets_dnf_and_its_own_package_names() -> None:
+    probe = FakeProbe(tools={"xclip", "systemctl"}, release={"ID": "fedora"})
+    result = doctor.check_packages(probe)
+    assert result.status is Status.WARN  # only npm is missing: voices may still come from Hugging Face
+    assert result.fix == "`sudo dnf install nodejs-npm`"
+
+
+def test_an_unknown_distribution_gets_both_commands() -> None:
+    probe = FakeProbe(libraries=set(), release={"ID": "arch"})
+    result = doctor.check_packages(probe)
+    assert "sudo apt install libportaudio2" in result.fix and "sudo dnf install portaudio" in result.fix
+
+
+def test_os_release_is_read_with_its_quoting(tmp_path: Path) -> None:
+    from readaloud.doctor.probe import read_os_release
+
+    path = tmp_path / "os-release"
+    path.write_text('NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n# comment\nPRETTY_NAME="Ubuntu 24.04 LTS"\n')
+    release = read_os_release(path)
+    assert release["ID_LIKE"] == "debian" and release["PRETTY_NAME"] == "Ubuntu 24.04 LTS"
+    assert doctor.distribution_family(release) == "debian"
+    assert read_os_release(tmp_path / "missing") == {}

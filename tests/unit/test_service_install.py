@@ -71,14 +71,15 @@ class FakeSystem:
     def paths(self) -> InstallPaths:
         return InstallPaths.from_environ(self.environ)
 
-    def install(self, now: bool = False) -> str:
+    def install(self, now: bool = False, daemon_pid: int | None = None) -> str:
         out = io.StringIO()
-        assert install(out, now=now, environ=self.environ, command=self.command) == 0
+        assert install(out, now=now, environ=self.environ, command=self.command,
+                       daemon_pid=lambda: daemon_pid) == 0
         return out.getvalue()
 
-    def uninstall(self) -> str:
+    def uninstall(self, daemon_pid: int | None = None) -> str:
         out = io.StringIO()
-        assert uninstall(out, environ=self.environ) == 0
+        assert uninstall(out, environ=self.environ, daemon_pid=lambda: daemon_pid) == 0
         return out.getvalue()
 
 
@@ -127,6 +128,30 @@ def test_install_now_starts_the_service(tmp_path: Path) -> None:
     output = system.install(now=True)
     assert "--user enable --now readaloud.service" in system.calls
     assert "journalctl --user -u readaloud.service" in output
+
+
+def test_install_now_with_a_daemon_already_running_starts_none_and_says_so(tmp_path: Path) -> None:
+    system = FakeSystem(tmp_path)
+    output = system.install(now=True, daemon_pid=4321)
+    assert "--user enable readaloud.service" in system.calls
+    assert "--user enable --now readaloud.service" not in system.calls
+    assert "already running (pid 4321)" in output
+    assert "start it now" not in output.lower() and "started it" not in output
+
+
+def test_without_systemd_and_a_daemon_running_there_is_no_start_advice(tmp_path: Path) -> None:
+    system = FakeSystem(tmp_path, systemctl=False)
+    output = system.install(now=True, daemon_pid=4321)
+    assert "To start it now" not in output and "already running (pid 4321)" in output
+
+
+def test_uninstall_says_a_daemon_keeps_running_only_when_one_runs(tmp_path: Path) -> None:
+    system = FakeSystem(tmp_path, systemctl=False)
+    system.install()
+    assert "keeps running" not in system.uninstall(daemon_pid=None)
+    system.install()
+    output = system.uninstall(daemon_pid=999)
+    assert "(pid 999) keeps running" in output and "readaloud quit" in output
 
 
 def test_install_twice_is_harmless(tmp_path: Path) -> None:

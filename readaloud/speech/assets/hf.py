@@ -13,6 +13,7 @@ from typing import Any
 from readaloud.errors import AssetDownloadError, HubUnavailable
 from readaloud.speech.assets.catalog import Expected
 from readaloud.speech.assets.integrity import check, commit, sha256_file
+from readaloud.speech.assets.meter import DownloadObserver, metered
 from readaloud.speech.assets.progress import Reporter
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def fetch(
     probe_timeout: float,
     reporter: Reporter,
     expected: Expected | None = None,
+    observer: DownloadObserver | None = None,
 ) -> HubFile:
     """Download ``repo``/``filename`` to ``dest`` atomically, verified against the hub's checksum.
 
@@ -66,7 +68,10 @@ def fetch(
     if not reporter.tty:
         reporter.progress(label, metadata.size)  # one plain line; the hub draws bars on terminals
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".hf-") as temp:
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".hf-") as temp, metered(
+        Path(temp), observer, what=filename.rsplit("/", 1)[-1], source=f"Hugging Face ({repo})",
+        total=metadata.size,
+    ):
         try:
             local = Path(
                 str(

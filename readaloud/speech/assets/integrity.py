@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 MANIFEST_SUFFIX = ".manifest.json"
+DAMAGED_SUFFIX = ".damaged"  # a cached file that failed its checksum, kept until a verified copy exists
 
 
 def sha256_file(path: Path) -> str:
@@ -169,7 +170,13 @@ class Manifest:
         return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
 
 
-def remove_with_manifest(path: Path) -> None:
-    for victim in (path, Manifest.path_for(path)):
-        with contextlib.suppress(FileNotFoundError):
-            victim.unlink()
+def damaged_path(path: Path) -> Path:
+    return path.with_name(path.name + DAMAGED_SUFFIX)
+
+
+def drop_damaged(path: Path) -> None:
+    """``path`` is verified now: remove the damaged copy that was set aside for it, if any."""
+    damaged = damaged_path(path)
+    if damaged.exists():
+        log.info("a verified copy replaced %s; removing it", damaged)
+        damaged.unlink(missing_ok=True)

