@@ -4,7 +4,7 @@ The implementation is :class:`readaloud.playback.player.Reader`; this module hol
 every side shares, and imports neither numpy nor any edge, so the D-Bus service, MPRIS, the desktop
 frontend and the CLI can all use them:
 
-* :class:`State` and :data:`BUSY_STATES`, :class:`FinishReason`;
+* :class:`State` and :data:`BUSY_STATES`, :class:`FinishReason`, :class:`AudioStatus`;
 * :class:`ReaderListener`, the base class of everything that receives the reader's events (override
   the events you need; the rest do nothing), and :class:`ReaderEvent`, their names;
 * :class:`ReaderControl`, the commands and properties the edges drive, and :class:`Underruns`;
@@ -51,6 +51,15 @@ class State(str, enum.Enum):
 BUSY_STATES: tuple[State, ...] = (State.SPEAKING, State.PAUSED)
 
 
+class AudioStatus(str, enum.Enum):
+    """Whether sound can reach the user: ``ok``; ``lost`` (the device or sound server went away
+    while in use and is being reopened); ``none`` (no output device found: no sound server yet)."""
+
+    OK = "ok"
+    LOST = "lost"
+    NONE = "none"
+
+
 class FinishReason(str, enum.Enum):
     """Why a job ended."""
 
@@ -69,6 +78,7 @@ class ReaderEvent(str, enum.Enum):
     JOB_FINISHED = "job_finished"
     VOICE_CHANGED = "voice_changed"
     SPEED_CHANGED = "speed_changed"
+    AUDIO_CHANGED = "audio_changed"
     ERROR = "error"
 
 
@@ -92,6 +102,9 @@ class ReaderListener:
 
     def on_speed_changed(self, speed: float) -> None:
         pass
+
+    def on_audio_changed(self, audio: AudioStatus) -> None:
+        """The audio output became usable, was lost, or is not there (see :class:`AudioStatus`)."""
 
     def on_error(self, message: str) -> None:
         """A problem the user should hear about (the audio device was lost, synthesis failed)."""
@@ -127,6 +140,10 @@ class ReaderControl(Protocol):
     @property
     def underruns(self) -> Underruns:
         """Under-runs of the job being read, or of the last one when none is."""
+        ...
+    @property
+    def audio(self) -> AudioStatus:
+        """Whether sound reaches the user now."""
         ...
 
     def add_listener(self, listener: ReaderListener) -> None: ...

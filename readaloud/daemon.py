@@ -280,7 +280,8 @@ class Daemon:
             quit=self.request_stop,
         )
         desktop = DesktopFrontend(actions, poster(loop), DesktopSettings.from_config(app.config),
-                                  voice=reader.voice, speed=reader.speed, state=reader.state)
+                                  voice=reader.voice, speed=reader.speed, state=reader.state,
+                                  audio=reader.audio)
         reader.add_listener(desktop)
         try:
             desktop.start()

@@ -115,6 +115,10 @@ class EngineError(ReadaloudError):
     dbus_name = "Engine"
 
 
+class GraphPreparationError(EngineError):
+    """The faster prepared copy of the ONNX model could not be written or did not pass its check."""
+
+
 class NotReadyError(ReadaloudError):
     """The daemon owns its name but is still loading the model."""
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from readaloud.core import FinishReason, ReaderListener, State
+from readaloud.core import AudioStatus, FinishReason, ReaderListener, State
 from readaloud.playback.sink import Sink
 from readaloud.speech.types import Break, PhonemeWord, Phonemized, Sentence, Synthesizer
 
@@ -196,6 +196,8 @@ class FakeSink:
         self.stops = 0
         self.calls = 0
         self.error_handler: Callable[[str], None] | None = None
+        self.status_handler: Callable[[AudioStatus], None] | None = None
+        self.audio_status = AudioStatus.OK
         self._callback: Callable[[np.ndarray], None] | None = None
         self._recorded: list[np.ndarray] = []
 
@@ -204,6 +206,15 @@ class FakeSink:
 
     def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
         self.error_handler = handler
+
+    def set_status_handler(self, handler: Callable[[AudioStatus], None] | None) -> None:
+        self.status_handler = handler
+
+    def change_status(self, status: AudioStatus) -> None:
+        """Simulate the device going away (``lost``), missing (``none``) or back (``ok``)."""
+        self.audio_status = status
+        if self.status_handler is not None:
+            self.status_handler(status)
 
     def start(self, callback: Callable[[np.ndarray], None]) -> None:
         self._callback = callback
@@ -285,6 +296,9 @@ class EventLog(ReaderListener):
 
     def on_speed_changed(self, speed: float) -> None:
         self.events.append(("speed", speed))
+
+    def on_audio_changed(self, audio: AudioStatus) -> None:
+        self.events.append(("audio", audio.value))
 
     def on_error(self, message: str) -> None:
         self.events.append(("error", message))

@@ -105,7 +105,14 @@ def status_fields(properties: dict[str, Any], pid: int | None = None) -> dict[st
         "sentence": sentence + 1 if job and sentence >= 0 else None,
         "underruns": int(properties.get("Underruns", 0)),
         "pid": pid,
+        "audio": str(properties.get("Audio", "ok")),
     }
+
+
+AUDIO_LINES = {
+    "lost": "audio: lost (the sound server went away; reading resumes when it is back)",
+    "none": "audio: none (no sound server or output device; start PipeWire or PulseAudio)",
+}
 
 
 def format_status(fields: dict[str, Any]) -> str:
@@ -117,6 +124,7 @@ def format_status(fields: dict[str, Any]) -> str:
         lines.append(f"under-runs: {fields['underruns']} (the audio ran dry inside sentences)")
     if fields.get("pid") is not None:
         lines.append(f"pid:   {fields['pid']}")
+    lines.append(AUDIO_LINES.get(fields["audio"], f"audio: {fields['audio']}"))
     return "\n".join(lines)
 
 

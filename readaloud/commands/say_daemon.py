@@ -36,6 +36,10 @@ FINISH_MESSAGES = {
     "replaced": "reading was interrupted by another request",
     "error": "reading failed; see the daemon log ('readaloud doctor' checks the setup)",
 }
+AUDIO_LOST_MESSAGE = (
+    "error: lost the sound server while reading job {job}; start it again (PipeWire or PulseAudio) "
+    "and reading resumes, or 'readaloud stop'"
+)
 
 
 def clean_text(text: str, stderr: IO[str]) -> str:
@@ -86,18 +90,25 @@ async def say_and_wait(client: Client, text: str, args: argparse.Namespace, stde
 
     Ctrl+C stops the job if it is the one being read, like a foreground player.
     """
-    from readaloud.dbus.names import BUS_NAME, INTERFACE
+    from readaloud.client import PROPERTIES
+    from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
     loop = asyncio.get_running_loop()
     finished: dict[int, str] = {}
     changed = asyncio.Event()
     gone = False
+    audio_lost = False
 
     def on_message(message: Message) -> None:
-        nonlocal gone
+        nonlocal gone, audio_lost
         if message.member == "JobFinished" and message.interface == INTERFACE:
             finished[int(message.body[0])] = str(message.body[1])
             changed.set()
+        elif (message.member == "PropertiesChanged" and message.path == OBJECT_PATH
+              and message.body[0] == INTERFACE and "Audio" in message.body[1]):
+            if message.body[1]["Audio"].value == "lost":
+                audio_lost = True
+                changed.set()
         elif message.member == "NameOwnerChanged" and message.body[0] == BUS_NAME and not message.body[2]:
             gone = True
             changed.set()
@@ -109,11 +120,17 @@ async def say_and_wait(client: Client, text: str, args: argparse.Namespace, stde
         "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',"
         f"arg0='{BUS_NAME}'"
     )
+    await client.add_match(
+        f"type='signal',sender='{BUS_NAME}',path='{OBJECT_PATH}',interface='{PROPERTIES}',"
+        f"member='PropertiesChanged',arg0='{INTERFACE}'"
+    )
     job = await client.say(text, voice=args.voice, speed=args.speed, queue=args.queue)
+    if (await client.properties()).get("Audio") == "lost":
+        audio_lost = True  # lost before our Say: no change will be announced
     interrupted = asyncio.Event()
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
     try:
-        while job not in finished and not gone:
+        while job not in finished and not gone and not audio_lost:
             waiters = {asyncio.ensure_future(changed.wait()), asyncio.ensure_future(interrupted.wait())}
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
@@ -128,6 +145,9 @@ async def say_and_wait(client: Client, text: str, args: argparse.Namespace, stde
                 return ExitStatus.INTERRUPTED
     finally:
         loop.remove_signal_handler(signal.SIGINT)
+    if audio_lost and job not in finished:
+        print(f"readaloud: {AUDIO_LOST_MESSAGE.format(job=job)}", file=stderr)
+        return ExitStatus.FAILURE
     if job not in finished:
         print("readaloud: error: the daemon went away before reading finished", file=stderr)
         return ExitStatus.FAILURE

@@ -99,7 +99,40 @@ def run_setup(args: argparse.Namespace, env: Environment) -> int:
             started = time.monotonic()
             store.torch_weights()
             timings["torch"] = time.monotonic() - started
-    return _summarize(store, store.status(), voices, args.engine, timings, env)
+    statuses = store.status()
+    status = _summarize(store, statuses, voices, args.engine, timings, env)
+    usable = (s for s in statuses if s.kind == "onnx" and s.present and s.verified is not False)
+    models = [s.path for s in usable if s.path is not None]
+    if models:
+        _prepare_graph(models[0], env)
+    return status
+
+
+def _prepare_graph(model: Path, env: Environment) -> None:
+    """Write the faster prepared copy of the ONNX model (see readaloud.speech.graph); a failure only
+    costs speed, so it is reported and setup still succeeds."""
+    from readaloud.speech.graph import GraphPreparationError, PreparedManifest, find_prepared, prepare_model
+
+    started = time.monotonic()
+    try:
+        found = find_prepared(model)
+        if found is None:
+
+            def report(text: str) -> None:
+                if env.stderr_is_tty:
+                    print(f"graph: {text}", file=env.stderr, flush=True)
+
+            found = prepare_model(model, report=report)
+            verb = "prepared"
+        else:
+            verb = "already prepared"
+    except (GraphPreparationError, OSError) as error:
+        print(f"graph   not prepared ({error}); the daemon uses the slower original model", file=env.stdout)
+        return
+    manifest = PreparedManifest.load(found)
+    size = f"{found.stat().st_size / 1e6:.1f} MB"
+    check = f", probe spectral SNR {manifest.probe_spectral_snr_db:.0f} dB" if manifest else ""
+    print(f"graph   {found}  {size}  {verb}{check}  ({time.monotonic() - started:.1f} s)", file=env.stdout)
 
 
 def _summarize(

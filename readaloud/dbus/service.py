@@ -25,7 +25,15 @@ from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
 from readaloud.config import TextConfig
-from readaloud.core import MAX_SPEED, MIN_SPEED, FinishReason, ReaderControl, ReaderListener, State
+from readaloud.core import (
+    MAX_SPEED,
+    MIN_SPEED,
+    AudioStatus,
+    FinishReason,
+    ReaderControl,
+    ReaderListener,
+    State,
+)
 from readaloud.dbus.marks import MarkTracker
 from readaloud.dbus.names import ERROR_PREFIX, INTERFACE
 from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError, echo
@@ -151,7 +159,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         self._reader = reader
         reader.add_listener(self)
         self.on_state_changed(reader.state)
-        self.emit_properties_changed({"Voice": reader.voice, "Speed": reader.speed})
+        self.emit_properties_changed({"Voice": reader.voice, "Speed": reader.speed, "Audio": self.audio})
 
     def _ready_reader(self) -> ReaderControl:
         if self._reader is None:
@@ -185,6 +193,11 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @property
     def underruns(self) -> int:
         return 0 if self._reader is None else self._reader.underruns.count
+
+    @property
+    def audio(self) -> str:
+        """``ok``, ``lost`` or ``none`` (``core.AudioStatus``); ``ok`` while loading: not known yet."""
+        return AudioStatus.OK.value if self._reader is None else str(self._reader.audio.value)
 
     def say(self, text: str, options: dict[str, Variant]) -> int:
         parsed = parse_say_options(options)
@@ -275,6 +288,9 @@ class ReadAloudService(ServiceInterface, ReaderListener):
 
     def on_speed_changed(self, speed: float) -> None:
         self.emit_properties_changed({"Speed": float(speed)})
+
+    def on_audio_changed(self, audio: AudioStatus) -> None:
+        self.emit_properties_changed({"Audio": str(audio.value)})
 
     # -- D-Bus methods -----------------------------------------------------------------------------
 
@@ -370,6 +386,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_property(access=PropertyAccess.READ)
     def Underruns(self) -> DBusUInt32:
         return self.underruns
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Audio(self) -> DBusStr:
+        return self.audio
 
     @dbus_property(access=PropertyAccess.READ)
     def LoadProgress(self) -> DBusDict:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from readaloud import paths
 from readaloud.config import Config, HotkeysConfig, SelectionConfig, SpeechConfig, TrayConfig
-from readaloud.core import Post, ReaderListener, State
+from readaloud.core import AudioStatus, Post, ReaderListener, State
 from readaloud.desktop import choices
 from readaloud.desktop.busthread import BusThread
 from readaloud.desktop.hotkey import BIND_HINT, HotkeyListener
@@ -87,6 +87,12 @@ class DesktopSettings:
         )
 
 
+AUDIO_TROUBLE = {
+    AudioStatus.LOST: "lost the sound server; reading goes on when it is back",
+    AudioStatus.NONE: "no sound server; start PipeWire or PulseAudio",
+}
+
+
 class DesktopFrontend(ReaderListener):
     """Hotkeys, tray and notifications for a running daemon; also a ReaderListener."""
 
@@ -100,12 +106,14 @@ class DesktopFrontend(ReaderListener):
         speed: float,
         state: State = State.IDLE,
         environ: Mapping[str, str] | None = None,
+        audio: AudioStatus = AudioStatus.OK,
     ) -> None:
         self._actions = actions
         self._post = post
         self._settings = settings or DesktopSettings()
         self._environ = environ
-        self._view = TrayView(state=state.value, voice=voice, speed=speed)
+        self._audio_trouble = audio in AUDIO_TROUBLE
+        self._view = TrayView(state=state.value, voice=voice, speed=speed, error=AUDIO_TROUBLE.get(audio))
         self._view_lock = threading.Lock()
         self._bus = BusThread()
         self.notifier = Notifier(self._bus.submit, self._bus.bus)
@@ -153,9 +161,10 @@ class DesktopFrontend(ReaderListener):
     # -- ReaderListener (daemon loop thread) -------------------------------------------------
 
     def on_state_changed(self, state: State) -> None:
-        # A new job clears an earlier error; going idle after an error keeps it visible.
+        # A new job clears an earlier error; going idle after an error keeps it visible. Missing
+        # sound stays visible until the sound is back.
         changes: dict[str, Any] = {"state": state.value}
-        if state in (State.LOADING, State.SPEAKING):
+        if state in (State.LOADING, State.SPEAKING) and not self._audio_trouble:
             changes["error"] = None
         if state is State.IDLE:
             changes["sentence"] = None
@@ -173,6 +182,16 @@ class DesktopFrontend(ReaderListener):
     def on_error(self, message: str) -> None:
         self._update(error=message)
         self.notifier.notify(NoticeKind.ERROR, message)
+
+    def on_audio_changed(self, audio: AudioStatus) -> None:
+        # The tray asks for attention (StatusNotifierItem NeedsAttention) while nothing can be heard.
+        message = AUDIO_TROUBLE.get(audio)
+        if message is not None:
+            self._audio_trouble = True
+            self._update(error=message)
+        elif self._audio_trouble:
+            self._audio_trouble = False
+            self._update(error=None)
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -135,8 +135,10 @@ class HotkeyListener:
         except Exception as error:
             self._unavailable(f"pynput could not start ({_first_line(error)})")
             return
-        if not _wait_ready(listener, 5.0):
-            listener.stop()
+        # Generous: on a loaded machine the listener thread can take seconds to reach the X server.
+        if not _wait_ready(listener, 20.0):
+            # pynput's stop() can wait forever on a listener that never became ready.
+            threading.Thread(target=listener.stop, name="readaloud-hotkey-stop", daemon=True).start()
             self._unavailable("the X11 key listener did not start (is the X server still there?)")
             return
         self._listener = listener

@@ -331,8 +331,22 @@ def check_notifications(probe: Probe) -> CheckResult:
     )
 
 
+_START_SOUND_SERVER = (
+    "start your sound server (`systemctl --user start pipewire pipewire-pulse` or `pulseaudio --start`)"
+)
+DAEMON_AUDIO_FAILURES = {
+    "none": "the running daemon finds no audio output (no sound server yet)",
+    "lost": "the running daemon lost its audio output (the sound server went away)",
+}
+
+
 def check_audio(probe: Probe) -> CheckResult:
     audio = probe.audio()
+    bus = probe.bus()
+    # The daemon's own view first: it is what the user hears (or not), whatever this process sees.
+    daemon_failure = DAEMON_AUDIO_FAILURES.get(bus.daemon_audio or "") if bus.reachable else None
+    if daemon_failure is not None:
+        return _fail("audio", daemon_failure, f"{_START_SOUND_SERVER}; the daemon finds it by itself")
     if audio.error is not None:
         return _fail(
             "audio",
@@ -344,8 +358,7 @@ def check_audio(probe: Probe) -> CheckResult:
         return _fail(
             "audio",
             "no audio output device",
-            "start your sound server (`systemctl --user start pipewire pipewire-pulse` or "
-            "`pulseaudio --start`) and check the sound card with `aplay -l`",
+            f"{_START_SOUND_SERVER} and check the sound card with `aplay -l`",
         )
     wanted = _config_or_defaults(probe).playback.device
     listed = ", ".join(audio.outputs)

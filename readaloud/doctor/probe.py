@@ -49,6 +49,7 @@ class BusFacts:
     daemon_pid: int | None = None
     # The watcher's RegisteredStatusNotifierItems; None when there is no watcher or it did not say.
     tray_items: tuple[str, ...] | None = None
+    daemon_audio: str | None = None  # the running daemon's Audio property: ok, lost or none
 
     @property
     def reachable(self) -> bool:
@@ -136,19 +137,22 @@ async def _gather_bus(address: str, names: Sequence[str], ask_portal: bool, time
                 [SHORTCUTS_INTERFACE, "version"], wait=max(timeout, PORTAL_TIMEOUT),
             )  # fmt: skip
             version = int(answer[0].value) if answer else None
-        state = pid = None
+        state = pid = audio = None
         if BUS_NAME in owned:
             answer = await call(BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
                                 [INTERFACE, "State"])  # fmt: skip
             state = str(answer[0].value) if answer else None
             answer = await call(*dbus, "GetConnectionUnixProcessID", "s", [BUS_NAME])
             pid = int(answer[0]) if answer else None
+            answer = await call(BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+                                [INTERFACE, "Audio"])  # fmt: skip
+            audio = str(answer[0].value) if answer else None
         items = None
         if SNI_WATCHER_NAME in owned:
             answer = await call(SNI_WATCHER_NAME, SNI_WATCHER_PATH, "org.freedesktop.DBus.Properties", "Get",
                                 "ss", [SNI_WATCHER_NAME, "RegisteredStatusNotifierItems"])  # fmt: skip
             items = tuple(str(item) for item in answer[0].value) if answer else None
-        return BusFacts(address, None, frozenset(owned), activatable, version, state, pid, items)
+        return BusFacts(address, None, frozenset(owned), activatable, version, state, pid, items, audio)
     finally:
         bus.disconnect()
 

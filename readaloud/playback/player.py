@@ -40,7 +40,16 @@ from typing import Literal
 
 import numpy as np
 
-from readaloud.core import FinishReason, Post, ReaderEvent, ReaderListener, State, Underruns, check_speed
+from readaloud.core import (
+    AudioStatus,
+    FinishReason,
+    Post,
+    ReaderEvent,
+    ReaderListener,
+    State,
+    Underruns,
+    check_speed,
+)
 from readaloud.errors import NothingToSayError, UsageError
 from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
@@ -288,6 +297,8 @@ class Reader:
         )
         self._playhead = _Playhead(self._ring, self._rate, self._report_from_audio)
         sink.set_error_handler(self._report_sink_error)  # "lost the audio device", from its threads
+        self._audio = sink.audio_status
+        sink.set_status_handler(self._audio_status_from_sink)  # from its threads too
         # Both used by the synthesis thread only.
         self._cost = cost or SynthesisCost()
         self._clock = clock
@@ -348,6 +359,11 @@ class Reader:
         if self._jobs:
             return self._job_underruns.get(self._jobs[0].id, Underruns())
         return self._last_underruns
+
+    @property
+    def audio(self) -> AudioStatus:
+        """Whether sound reaches the user: ``ok``, ``lost`` (being reopened) or ``none`` (no device)."""
+        return self._audio
 
     @property
     def synthesis_cost(self) -> SynthesisCost:
@@ -612,7 +628,10 @@ class Reader:
             self._emit(ReaderEvent.STATE_CHANGED, lambda listener: listener.on_state_changed(state))
 
     def _start_sink(self) -> None:
-        self._sink.start(self._playhead)
+        try:
+            self._sink.start(self._playhead)
+        finally:
+            self._sync_audio()  # a request re-probes the device: "none" may have become "ok"
         with self._cond:
             self._sink_started = True
             self._notify_locked()
@@ -695,6 +714,16 @@ class Reader:
 
     def _report_sink_error(self, message: str) -> None:
         self._post(functools.partial(self._report_error, message))
+
+    def _audio_status_from_sink(self, status: AudioStatus) -> None:
+        self._post(self._sync_audio)
+
+    def _sync_audio(self) -> None:
+        """Take the sink's status now (a request may have changed it before the posted news came)."""
+        status = self._sink.audio_status
+        if status is not self._audio:
+            self._audio = status
+            self._emit(ReaderEvent.AUDIO_CHANGED, lambda listener: listener.on_audio_changed(status))
 
     def _report_from_audio(self, kind: Passed, tag: _Tag, underruns: int, starved: int) -> None:
         # Runs on the audio thread: hand over and return.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -10,6 +11,23 @@ import numpy as np
 SAMPLE_RATE = 24_000
 # Kokoro's context is 512 positions, two of which are the pad tokens around the phonemes.
 MAX_PHONEME_TOKENS = 510
+# Audio samples per predicted duration frame (40 frames a second at 24 kHz), at every speed:
+# the model divides the durations by the speed before it rounds them.
+FRAME_SAMPLES = 600
+
+
+@dataclass(frozen=True)
+class TimedAudio:
+    """Audio with the model's own timing: how many frames it gave each token.
+
+    ``frames[0]`` and ``frames[-1]`` belong to the pad tokens Kokoro puts around the phonemes
+    (leading and trailing silence); ``frames[1:-1]`` match ``token_ids`` one to one. Token ``i``
+    is heard from sample ``FRAME_SAMPLES * sum(frames[:i + 1])`` (pad included) for
+    ``FRAME_SAMPLES * frames[i + 1]`` samples, and ``len(audio) == FRAME_SAMPLES * sum(frames)``.
+    """
+
+    audio: np.ndarray
+    frames: np.ndarray
 
 
 @runtime_checkable

@@ -49,7 +49,9 @@ class PulseServer:
         return {**os.environ, "XDG_RUNTIME_DIR": str(self.runtime_dir),
                 "PULSE_SERVER": f"unix:{self.runtime_dir}/pulse/native"}
 
-    def start(self) -> PulseServer:
+    def start(self, *, reinit_sounddevice: bool = True) -> PulseServer:
+        """Start the server; ``reinit_sounddevice=False`` leaves PortAudio to a sink that re-reads
+        its device list itself (re-initialising it from here would race that sink's threads)."""
         self.runtime_dir.chmod(0o700)
         log = open(self.runtime_dir / "pulse.log", "wb")  # noqa: SIM115 - lives as long as the server
         self._process = subprocess.Popen(
@@ -68,7 +70,8 @@ class PulseServer:
         for key in ("XDG_RUNTIME_DIR", "PULSE_SERVER"):
             self._saved[key] = os.environ.get(key)
             os.environ[key] = self.env[key]
-        _reinit_sounddevice()
+        if reinit_sounddevice:
+            _reinit_sounddevice()
         return self
 
     def stop(self) -> None:

@@ -63,8 +63,12 @@ class Services:
 
 
 @contextlib.contextmanager
-def private_services() -> Iterator[Services]:
-    """A private session bus, an Xvfb display, and a user-mode PulseAudio whose only sink is a null sink."""
+def private_services(*, sound_server: bool = True) -> Iterator[Services]:
+    """A private session bus, an Xvfb display, and a user-mode PulseAudio whose only sink is a null sink.
+
+    With ``sound_server=False`` there is no PulseAudio yet (as at a login where the daemon starts
+    before PipeWire): start it later with :func:`start_sound_server`.
+    """
     _need("dbus-daemon", "pulseaudio", "pactl", "parec", "Xvfb", "xclip")
     root = Path(tempfile.mkdtemp(prefix="readaloud-daemon-test-"))
     runtime = root / "run"
@@ -108,17 +112,10 @@ def private_services() -> Iterator[Services]:
         config = root / "config" / "readaloud" / "config.toml"
         config.parent.mkdir(parents=True)
         config.write_text(BASE_CONFIG)
-        with open(root / "pulse.log", "wb") as pulse_log:
-            processes.append(subprocess.Popen(
-                ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
-                 "--disable-shm=yes", "-L", "module-native-protocol-unix",
-                 "-L", f"module-null-sink sink_name={SINK} sink_properties=device.description=ReadAloudTest"],
-                env=env, stdout=subprocess.DEVNULL, stderr=pulse_log,
-            ))
-        _wait(lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
-              15, "PulseAudio")
-        subprocess.run(["pactl", "set-default-sink", SINK], env=env, check=True, capture_output=True)
-        yield Services(env, root)
+        services = Services(env, root)
+        if sound_server:
+            processes.append(start_sound_server(services))
+        yield services
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -127,6 +124,27 @@ def private_services() -> Iterator[Services]:
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def start_sound_server(services: Services) -> subprocess.Popen[bytes]:
+    """Start PulseAudio with the null sink on the services' socket; the caller ends the process."""
+    with open(services.root / "pulse.log", "ab") as pulse_log:
+        process = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+             "--disable-shm=yes", "-L", "module-native-protocol-unix",
+             "-L", f"module-null-sink sink_name={SINK} sink_properties=device.description=ReadAloudTest"],
+            env=services.env, stdout=subprocess.DEVNULL, stderr=pulse_log,
+        )
+    env = services.env
+    try:
+        _wait(lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
+              15, "PulseAudio")
+        subprocess.run(["pactl", "set-default-sink", SINK], env=env, check=True, capture_output=True)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process
 
 
 @dataclass

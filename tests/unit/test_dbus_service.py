@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from dbus_fast import DBusError, Variant
 
-from readaloud.core import FinishReason, Underruns
+from readaloud.core import AudioStatus, FinishReason, Underruns
 from readaloud.dbus.marks import MarkTracker
 from readaloud.dbus.mpris import MprisPlayer, playback_status, track_metadata
 from readaloud.dbus.names import ERROR_PREFIX
@@ -29,6 +29,7 @@ class FakeVoiceCheckingReader:
     current_job = None
     current_sentence = None
     underruns = Underruns()
+    audio = AudioStatus.OK
 
     @property
     def state(self) -> Any:
@@ -63,6 +64,7 @@ class FakeReader:
     current_job: int | None = None
     current_sentence: Sentence | None = None
     underruns: Underruns = field(default_factory=Underruns)
+    audio: AudioStatus = AudioStatus.OK
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     listeners: list[Any] = field(default_factory=list)
 
@@ -325,7 +327,8 @@ def test_status_fields_and_text() -> None:
                             "CurrentJob": 3, "CurrentSentence": 1, "Underruns": 2}, pid=4242)
     # One rule for text and JSON: sentences count from 1 (D-Bus index 1 is the second sentence).
     assert fields == {"state": "speaking", "voice": "af_heart", "speed": 1.25, "job": 3, "sentence": 2,
-                      "underruns": 2, "pid": 4242}
+                      "underruns": 2, "pid": 4242,
+                      "audio": "ok"}
     assert "sentence 2" in format_status(fields)
     assert "pid:   4242" in format_status(fields)
     assert "under-runs: 2" in format_status(fields)
@@ -334,6 +337,32 @@ def test_status_fields_and_text() -> None:
     assert idle["job"] is None and idle["sentence"] is None
     assert "job" not in format_status(idle)
     assert "under-runs" not in format_status(idle)
+
+
+@pytest.mark.parametrize(("audio", "line"), [
+    ("ok", "audio: ok"),
+    ("lost", "audio: lost (the sound server went away"),
+    ("none", "audio: none (no sound server"),
+])
+def test_status_tells_whether_sound_reaches_the_user(audio: str, line: str) -> None:
+    from readaloud.commands.control import format_status, status_fields
+
+    fields = status_fields({"State": "speaking", "Voice": "af_heart", "Speed": 1.0, "Audio": audio})
+    assert fields["audio"] == audio
+    assert line in format_status(fields)
+
+
+def test_audio_property_follows_the_reader_and_is_announced() -> None:
+    service = make_service()
+    reader = FakeReader(audio=AudioStatus.NONE)
+    service.attach(reader)  # type: ignore[arg-type]
+    assert service.audio == "none"
+    announced: list[dict[str, Any]] = []
+    service.emit_properties_changed = announced.append  # type: ignore[method-assign]
+    reader.audio = AudioStatus.LOST
+    service.on_audio_changed(AudioStatus.LOST)
+    assert service.audio == "lost"
+    assert announced == [{"Audio": "lost"}]
 
 
 def test_clean_text_replaces_invalid_utf8_and_nul() -> None:

@@ -401,6 +401,19 @@ def test_outputs_without_a_default_warn() -> None:
     assert result.status is Status.WARN
 
 
+@pytest.mark.parametrize(("daemon_audio", "says"), [("none", "no sound server"), ("lost", "went away")])
+def test_audio_fails_while_the_running_daemon_has_no_sound(daemon_audio: str, says: str) -> None:
+    # The sound card is listed here, but the daemon (started before the sound server) has none.
+    result = doctor.check_audio(FakeProbe(bus_facts=replace(FULL_BUS, daemon_audio=daemon_audio)))
+    assert result.status is Status.FAIL and says in result.detail
+    assert "pulseaudio --start" in result.fix
+
+
+def test_audio_ok_when_the_daemon_says_so() -> None:
+    result = doctor.check_audio(FakeProbe(bus_facts=replace(FULL_BUS, daemon_audio="ok")))
+    assert result.status is Status.OK
+
+
 def test_real_audio_query_with_an_injected_no_device() -> None:
     probe = SystemProbe({}, audio=lambda: AudioFacts())
     assert doctor.check_audio(probe).status is Status.FAIL

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from readaloud.core import FinishReason, ReaderListener, State
-from readaloud.errors import UnknownVoiceError, UsageError
+from readaloud.core import AudioStatus, FinishReason, ReaderListener, State
+from readaloud.errors import AudioDeviceError, UnknownVoiceError, UsageError
 from readaloud.playback import player
 from readaloud.playback.player import Reader
 from readaloud.speech import trim
@@ -526,6 +526,33 @@ def test_sink_errors_reach_listeners_on_the_owning_thread(rig) -> None:
     r.post.run()
     assert r.log.events == [("error", "lost the audio device; reconnecting")]
     reader.close()
+
+
+def test_audio_status_of_the_sink_reaches_listeners_on_the_owning_thread(rig) -> None:
+    r = rig()
+    assert r.reader.audio is AudioStatus.OK
+    r.sink.change_status(AudioStatus.LOST)
+    assert r.reader.audio is AudioStatus.OK and r.log.of("audio") == []  # not on the sink's thread
+    r.post.run()
+    assert r.reader.audio is AudioStatus.LOST
+    r.sink.change_status(AudioStatus.OK)
+    r.post.run()
+    assert r.log.of("audio") == [("audio", "lost"), ("audio", "ok")]
+
+
+def test_a_request_that_finds_no_device_says_so_at_once(rig) -> None:
+    r = rig()
+
+    def no_device(callback: Callable[[np.ndarray], None]) -> None:
+        r.sink.audio_status = AudioStatus.NONE
+        raise AudioDeviceError("no audio output device found")
+
+    r.sink.start = no_device
+    with pytest.raises(AudioDeviceError):
+        r.reader.say(TEXT)
+    # Without waiting for the sink's posted news: status right after the failed request is true.
+    assert r.reader.audio is AudioStatus.NONE
+    assert r.log.of("audio") == [("audio", "none")]
 
 
 def test_a_long_text_is_prepared_as_it_is_read(rig) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from readaloud.core import AudioStatus
 from readaloud.errors import AudioDeviceError
 from readaloud.playback.sink import LinearResampler
 from tests.fakes import FakeSink, dominant_frequency
@@ -190,8 +191,12 @@ def test_unknown_device_name_is_a_clear_error(pulse_server: pulse.PulseServer) -
     from readaloud.playback.sink import SoundDeviceSink
 
     sink = SoundDeviceSink("no such speakers")
-    with pytest.raises(AudioDeviceError, match=r"no audio output device matches 'no such speakers'.*pulse"):
-        sink.start(Tone())
+    try:
+        with pytest.raises(AudioDeviceError,
+                           match=r"no audio output device matches 'no such speakers'.*pulse"):
+            sink.start(Tone())
+    finally:
+        sink.close()  # it probes for the device in the background until closed
 
 
 @pytest.mark.audio
@@ -217,15 +222,21 @@ def test_lost_sound_server_is_reported_once_and_playback_comes_back() -> None:
     errors: list[str] = []
     server = pulse.PulseServer().start()
     try:
+        statuses: list[AudioStatus] = []
         sink = SoundDeviceSink("", on_error=errors.append)
+        sink.set_status_handler(statuses.append)
         tone = Tone()
         sink.start(tone)
         time.sleep(0.5)
         server.kill()
         assert wait_for(lambda: bool(errors))
+        assert sink.audio_status is AudioStatus.LOST
         restarted = pulse.PulseServer(server.sink)
         restarted.runtime_dir = server.runtime_dir
-        restarted.start()
+        # The sink re-initialises PortAudio itself while reconnecting; doing it here as well raced
+        # its reconnect thread (PortAudio is not thread-safe: "PortAudio not initialized" here, or
+        # the stream it had just reopened closed again and the loss reported twice).
+        restarted.start(reinit_sounddevice=False)
         try:
             calls = tone.calls
             assert wait_for(lambda: tone.calls > calls + 10, timeout=30)
@@ -233,6 +244,7 @@ def test_lost_sound_server_is_reported_once_and_playback_comes_back() -> None:
             time.sleep(1.0)
             assert dominant_frequency(recording.stop()) == pytest.approx(440, abs=5)
             assert errors == ["lost the audio device; reconnecting"]
+            assert statuses == [AudioStatus.LOST, AudioStatus.OK]
         finally:
             sink.close()
             restarted.stop()

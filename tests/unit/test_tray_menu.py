@@ -152,6 +152,24 @@ def frontend(daemon: FakeDaemon, **settings: Any) -> DesktopFrontend:
                            voice="af_heart", speed=1.0)
 
 
+def test_the_tray_asks_for_attention_while_no_sound_reaches_the_user(daemon: FakeDaemon) -> None:
+    from readaloud.core import AudioStatus
+    from readaloud.desktop.sni import status
+
+    desktop = frontend(daemon)
+    assert status(desktop.view()) == "Active"
+    desktop.on_audio_changed(AudioStatus.LOST)
+    assert status(desktop.view()) == "NeedsAttention"
+    assert "sound server" in tooltip(desktop.view())
+    desktop.on_state_changed(State.SPEAKING)  # a new job does not hide that nothing is heard
+    assert status(desktop.view()) == "NeedsAttention"
+    desktop.on_audio_changed(AudioStatus.OK)
+    assert status(desktop.view()) == "Active"
+    started_without = DesktopFrontend(daemon.actions(), daemon.posted.append, DesktopSettings(),
+                                      voice="af_heart", speed=1.0, audio=AudioStatus.NONE)
+    assert status(started_without.view()) == "NeedsAttention"
+
+
 def test_menu_actions_run_on_the_daemon_loop_not_the_tray_thread(daemon: FakeDaemon) -> None:
     commands = frontend(daemon, selection_source="primary").tray_commands()
     commands.read_selection()
