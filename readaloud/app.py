@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -131,9 +131,11 @@ class App:
     # -- starting a job -----------------------------------------------------------------------------
 
     def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
-            queue: bool = False) -> int:
+            queue: bool = False, interrupt: bool = False, gain: float = 1.0,
+            breaks: Sequence[int] = ()) -> int:
         """Start reading ``text`` (see ``ReaderControl.say``); its text is kept while the job lives."""
-        job = self.reader.say(text, voice=voice, speed=speed, queue=queue)
+        job = self.reader.say(text, voice=voice, speed=speed, queue=queue, interrupt=interrupt,
+                              gain=gain, breaks=breaks)
         self._job_texts.texts[job] = text
         return job
 

@@ -48,6 +48,12 @@ class UsageError(ReadaloudError):
     dbus_name = "InvalidArgs"
 
 
+class NothingToSayError(UsageError):
+    """The text holds nothing speakable (empty, or only markup and punctuation)."""
+
+    dbus_name = "NothingToSay"
+
+
 class ConfigError(ReadaloudError):
     """The configuration file is invalid."""
 

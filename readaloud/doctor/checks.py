@@ -29,6 +29,8 @@ from readaloud.doctor.probe import (
 from readaloud.errors import ConfigError
 from readaloud.python_support import is_tested, kokoro_fix, tested_range
 from readaloud.service_install import IMPORT_ENVIRONMENT, InstallPaths
+from readaloud.speechd.install import MODULE_NAME
+from readaloud.speechd.install import state as speechd_state
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +204,26 @@ def check_service(probe: Probe) -> CheckResult:
     if service.enabled != "enabled":
         return _warn("service", detail, "`systemctl --user enable readaloud.service`")
     return _ok("service", detail)
+
+
+def check_speechd(probe: Probe) -> CheckResult:
+    """readaloud as Speech Dispatcher's voice (optional): installed, loadable, the default or not."""
+    found = speechd_state(probe.environ)
+    if not found.module_installed:
+        if probe.which("speech-dispatcher") is None:
+            return _ok("speechd", "Speech Dispatcher not installed (optional)")
+        return _ok("speechd", "not a Speech Dispatcher voice (optional: `readaloud install-speechd`)")
+    if not found.module_runs:
+        return _fail("speechd", "sd_readaloud points to a program that is gone (readaloud moved?)",
+                     "`readaloud install-speechd` again")
+    if found.listed_elsewhere:
+        return _fail("speechd", "your speechd.conf lists its modules with AddModule but not readaloud",
+                     "`readaloud install-speechd` again (it adds the line)")
+    if probe.which("speech-dispatcher") is None:
+        return _warn("speechd", "sd_readaloud is installed but speech-dispatcher is not",
+                     "install speech-dispatcher (Debian/Ubuntu: `sudo apt install speech-dispatcher`)")
+    default = "the default voice" if found.default == MODULE_NAME else "not the default (`--default`)"
+    return _ok("speechd", f"sd_readaloud installed for Speech Dispatcher; {default}")
 
 
 def check_hotkeys(probe: Probe) -> CheckResult:
@@ -593,6 +615,7 @@ CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
     check_bus,
     check_daemon,
     check_service,
+    check_speechd,
     check_hotkeys,
     check_selection,
     check_tray,
