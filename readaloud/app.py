@@ -11,7 +11,10 @@
 * **reload**: which changed keys apply at once (``live`` in the config schema) and which need a
   restart;
 * the **voice and speed to start with**: the config's, unless a choice remembered from the tray
-  was made over the same config values.
+  was made over the same config values;
+* **starting a job** (:meth:`App.say`, for D-Bus ``Say`` and the selection alike), which also keeps
+  the text the job was given until it ends (:meth:`App.job_text`): the reading bar shows a sentence
+  as the user wrote it, and the reader keeps only offsets into that text.
 
 Everything it acts on comes from outside (the reader, the selection reader, the config loader,
 the remembered choices, the notifier), so the unit tests build it from fakes; ``readaloud.daemon``
@@ -23,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -77,6 +80,7 @@ class App:
         self._config_listeners: list[Callable[[Config], None]] = []
         self._notify: Notify | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._job_texts = _JobTexts()
 
     # -- wiring ---------------------------------------------------------------------------------
 
@@ -89,6 +93,7 @@ class App:
         self._reader = reader
         self._apply_text_options = apply_text_options
         reader.add_listener(_LogListener())
+        reader.add_listener(self._job_texts)
 
     def set_notifier(self, notify: Notify) -> None:
         """Where errors the user must see go (the desktop's notifications), once there is one."""
@@ -122,6 +127,21 @@ class App:
         except Exception as error:  # a broken choices file must not stop the daemon
             log.warning("ignoring remembered voice and speed: %s", error)
             return speech.voice, speech.speed
+
+    # -- starting a job -----------------------------------------------------------------------------
+
+    def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
+            queue: bool = False, interrupt: bool = False, gain: float = 1.0,
+            breaks: Sequence[int] = ()) -> int:
+        """Start reading ``text`` (see ``ReaderControl.say``); its text is kept while the job lives."""
+        job = self.reader.say(text, voice=voice, speed=speed, queue=queue, interrupt=interrupt,
+                              gain=gain, breaks=breaks)
+        self._job_texts.texts[job] = text
+        return job
+
+    def job_text(self, job: int) -> str | None:
+        """The text job ``job`` was given, until it finishes (None after, or for an unknown job)."""
+        return self._job_texts.texts.get(job)
 
     # -- reading the selection ------------------------------------------------------------------
 
@@ -163,7 +183,7 @@ class App:
             raise TextTooLongError(
                 f"the selection has {len(text):,} characters; the limit is {limit:,} ([text].max_chars)"
             )
-        job = reader.say(text, queue=busy and policy == "queue")
+        job = self.say(text, queue=busy and policy == "queue")
         log.info("job %d: read the selection (%d characters)", job, len(text))
         return job
 
@@ -201,6 +221,16 @@ class App:
             log.warning("restart the daemon to apply: %s", ", ".join(restart))
         log.info("config reloaded (%s)", ", ".join(changed) if changed else "no changes")
         return Reloaded(tuple(changed), restart)
+
+
+class _JobTexts(ReaderListener):
+    """The texts of unfinished jobs, by job id; never logged nor written anywhere."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, str] = {}
+
+    def on_job_finished(self, job: int, reason: FinishReason) -> None:
+        self.texts.pop(job, None)
 
 
 class _LogListener(ReaderListener):

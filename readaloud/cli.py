@@ -17,7 +17,16 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     # Each command module owns its arguments and handler; imports stay light so control
     # commands start fast (no torch, no sounddevice at import time).
-    from readaloud.commands import bind_shortcut, control, doctor, say, service, setup, voices
+    from readaloud.commands import (
+        bind_shortcut,
+        control,
+        doctor,
+        install_speechd,
+        say,
+        service,
+        setup,
+        voices,
+    )
 
     return [
         say.register,
@@ -27,6 +36,7 @@ def _registrars() -> list[Registrar]:
         bind_shortcut.register,
         doctor.register,
         service.register,
+        install_speechd.register,
     ]
 
 

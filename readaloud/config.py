@@ -264,6 +264,13 @@ class TrayConfig:
 
 
 @dataclass(frozen=True)
+class OverlayConfig:
+    """``[overlay]``: the reading bar (needs the ``overlay`` extra, PySide6)."""
+
+    enabled: bool = _setting(False, Boolean(), live=True)
+
+
+@dataclass(frozen=True)
 class DaemonConfig:
     """``[daemon]``: how the CLI reaches the resident process (each command reads it afresh)."""
 
@@ -284,6 +291,7 @@ class Config:
     hotkeys: HotkeysConfig = field(default_factory=HotkeysConfig)
     selection: SelectionConfig = field(default_factory=SelectionConfig)
     tray: TrayConfig = field(default_factory=TrayConfig)
+    overlay: OverlayConfig = field(default_factory=OverlayConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     # word -> respelling ("kokoro" = "koh-KOH-roh") or phonemes between slashes ("/kˈOkəɹO/").
     pronunciations: Mapping[str, str] = field(default_factory=_no_pronunciations)
@@ -296,6 +304,7 @@ SECTIONS: dict[str, type] = {
     "hotkeys": HotkeysConfig,
     "selection": SelectionConfig,
     "tray": TrayConfig,
+    "overlay": OverlayConfig,
     "daemon": DaemonConfig,
 }
 SECTION_NAMES: tuple[str, ...] = (*SECTIONS, "pronunciations")

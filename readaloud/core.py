@@ -14,7 +14,7 @@ frontend and the CLI can all use them:
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -127,7 +127,8 @@ class Underruns:
 class ReaderControl(Protocol):
     """What the edges (D-Bus, MPRIS, desktop, the daemon's policy) may ask of the reader.
 
-    Call it only on the owning thread. ``say`` raises ``UsageError`` for an empty text,
+    Call it only on the owning thread. ``say`` raises ``NothingToSayError`` for a text with
+    nothing to speak, ``UsageError`` for other bad arguments,
     ``UnknownVoiceError`` for a bad voice and ``AudioDeviceError`` without an output device.
     """
 
@@ -152,7 +153,17 @@ class ReaderControl(Protocol):
 
     def add_listener(self, listener: ReaderListener) -> None: ...
     def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
-            queue: bool = False) -> int: ...
+            queue: bool = False, interrupt: bool = False, gain: float = 1.0,
+            breaks: Sequence[int] = ()) -> int:
+        """Read ``text``: instead of what is read now, after it (``queue``), or before it
+        (``interrupt``: what was read continues afterwards); ``gain`` 0–1 scales its volume and no
+        sentence spans an offset in ``breaks``."""
+        ...
+
+    def stop_job(self, job_id: int) -> None:
+        """Stop one job (the next one follows at once); others are untouched."""
+        ...
+
     def pause(self) -> None: ...
     def resume(self) -> None: ...
     def toggle(self) -> None: ...

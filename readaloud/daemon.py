@@ -1,10 +1,11 @@
 """``readaloud daemon``: the one place that builds and wires everything; the decisions are in ``App``.
 
-Order of life: load the config → connect to the session bus and export the D-Bus and MPRIS objects →
-claim the bus name (a second daemon stops here) → load the model, voices and audio output on a
+Order of life: load the config → connect to the session bus and export the D-Bus, MPRIS and Spiel
+objects → claim the bus names (a second daemon stops here) → load the model, voices and audio output on a
 worker thread while ``State`` is ``loading`` → warm-up synthesis → attach the Reader to the app,
-the service and MPRIS (``idle``) → start the desktop frontend → serve until SIGTERM/SIGINT, the tray's Quit
-or the loss of the bus → stop the frontend, the Reader and release the names, in that order.
+the service and MPRIS (``idle``) → start the frontends (the reading bar's, the desktop's) → serve
+until SIGTERM/SIGINT, the tray's Quit or the loss of the bus → stop the frontends, the Reader and
+release the names, in that order.
 SIGHUP and the D-Bus ``Reload()`` method re-read the config (:meth:`readaloud.app.App.reload`).
 
 Threads, one rule: only this module's asyncio loop thread calls the Reader; the others hand work over
@@ -33,10 +34,12 @@ if TYPE_CHECKING:
     from readaloud.config import Config
     from readaloud.dbus.mpris import MprisPlayer
     from readaloud.dbus.service import ReadAloudService
+    from readaloud.desktop.overlay.frontend import OverlayFrontend
     from readaloud.playback.player import Reader
     from readaloud.playback.sink import Sink
     from readaloud.speech.assets.meter import DownloadObserver, DownloadStatus
     from readaloud.speech.synthesizer import KokoroSynthesizer
+    from readaloud.spiel.synthesis import SpielSynthesis
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,8 @@ class Daemon:
         self._bus: MessageBus | None = None
         self.service: ReadAloudService | None = None
         self.mpris: MprisPlayer | None = None
+        self.overlay: OverlayFrontend | None = None
+        self.spiel: SpielSynthesis | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -118,7 +123,8 @@ class Daemon:
 
         loop = asyncio.get_running_loop()
         try:
-            self._bus = bus = await MessageBus().connect()
+            # File descriptors: Spiel clients pass the pipe to write speech into.
+            self._bus = bus = await MessageBus(negotiate_unix_fd=True).connect()
         except Exception as error:
             raise ReadaloudError(
                 f"cannot connect to the D-Bus session bus ({error}); the daemon needs a desktop "
@@ -128,7 +134,7 @@ class Daemon:
         voice, speed = app.starting_voice_and_speed()
         self.service = service = ReadAloudService(
             voice=voice, speed=speed, voices=list(VOICES), max_chars=app.config.text.max_chars,
-            read_selection=app.read_selection, reload=app.reload, quit=self.request_stop,
+            say=app.say, read_selection=app.read_selection, reload=app.reload, quit=self.request_stop,
         )
 
         def keep_limit(config: Config) -> None:
@@ -139,6 +145,7 @@ class Daemon:
         bus.export(OBJECT_PATH, service)
         bus.export(MPRIS_PATH, MprisRoot())
         bus.export(MPRIS_PATH, self.mpris)
+        self._export_spiel(bus, service)
         try:
             await self._claim_names(bus)
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -173,7 +180,7 @@ class Daemon:
     async def _claim_names(self, bus: MessageBus) -> None:
         from dbus_fast.constants import NameFlag, RequestNameReply
 
-        from readaloud.dbus.names import BUS_NAME, MPRIS_BUS_NAME
+        from readaloud.dbus.names import BUS_NAME, MPRIS_BUS_NAME, SPIEL_BUS_NAME
 
         reply = await bus.request_name(BUS_NAME, NameFlag.DO_NOT_QUEUE)
         if reply not in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
@@ -186,6 +193,20 @@ class Daemon:
         reply = await bus.request_name(MPRIS_BUS_NAME, NameFlag.DO_NOT_QUEUE)
         if reply not in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
             log.warning("%s is taken; media keys will not control readaloud", MPRIS_BUS_NAME)
+        reply = await bus.request_name(SPIEL_BUS_NAME, NameFlag.DO_NOT_QUEUE)
+        if reply not in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
+            log.warning("%s is taken; Spiel clients will not find readaloud", SPIEL_BUS_NAME)
+
+    def _export_spiel(self, bus: MessageBus, service: ReadAloudService) -> None:
+        """The Spiel provider on this connection: it shares the model loaded below, and speaks
+        with the voice readaloud reads with when a client names none."""
+        from readaloud.dbus.names import SPIEL_PATH
+        from readaloud.spiel.provider import SpeechProvider
+        from readaloud.spiel.synthesis import SpielSynthesis
+
+        app = self.app
+        self.spiel = spiel = SpielSynthesis(lambda: app.config.playback.sentence_pause)
+        bus.export(SPIEL_PATH, SpeechProvider(spiel.start, lambda: service.voice))
 
     async def _load(self, voice: str, speed: float) -> bool:
         """Build speech and audio output off the loop; False if asked to stop meanwhile."""
@@ -236,12 +257,32 @@ class Daemon:
             synthesizer.set_text_options(text_options_from_config(new))
 
         self.app.attach(reader, apply_text_options=apply_text_options)
+        if self.spiel is not None:
+            self.spiel.attach(synthesizer)
         assert self.service is not None and self.mpris is not None
         self.service.attach(reader)
         self.mpris.attach(reader)
         return True
 
     def _start_frontends(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._start_overlay(loop)
+        self._start_desktop(loop)
+
+    def _start_overlay(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The reading bar's listener; it starts the bar process itself, with the first sentence,
+        when ``[overlay] enabled`` (built either way, so that a reload can turn the bar on)."""
+        from readaloud.desktop.overlay.frontend import OverlayActions, OverlayFrontend
+
+        app = self.app
+        reader = app.reader
+        actions = OverlayActions(toggle_pause=reader.toggle, skip=reader.skip, stop=reader.stop)
+        self.overlay = overlay = OverlayFrontend(actions, poster(loop), app.job_text,
+                                                 enabled=app.config.overlay.enabled)
+        reader.add_listener(overlay)
+        app.on_config_changed(lambda config: overlay.set_enabled(config.overlay.enabled))
+        self._frontends.append(overlay)
+
+    def _start_desktop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Desktop frontends (hotkeys, tray, notifications) start here, once the Reader exists.
 
         Each hands user actions to this loop and gets Reader events as a listener; a desktop that

@@ -48,6 +48,12 @@ class UsageError(ReadaloudError):
     dbus_name = "InvalidArgs"
 
 
+class NothingToSayError(UsageError):
+    """The text holds nothing speakable (empty, or only markup and punctuation)."""
+
+    dbus_name = "NothingToSay"
+
+
 class ConfigError(ReadaloudError):
     """The configuration file is invalid."""
 
@@ -158,3 +164,8 @@ class SelectionToolMissingError(SelectionError):
 class PortalUnavailable(Exception):
     """The desktop offers no GlobalShortcuts portal, or it refused the request (never shown as is:
     the hotkey listener turns it into a one-time notice)."""
+
+
+class BarProtocolError(ValueError):
+    """A line on the reading bar's pipe that is not a message of its protocol (logged, skipped; see
+    :mod:`readaloud.desktop.overlay.protocol`)."""

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from readaloud.dbus.names import BUS_NAME
+from readaloud.dbus.names import BUS_NAME, SPIEL_BUS_NAME
 from readaloud.errors import ReadaloudError
 
 log = logging.getLogger(__name__)
 
 UNIT_NAME = "readaloud.service"
 DBUS_SERVICE_NAME = f"{BUS_NAME}.service"
+# The Spiel provider's name is activatable too, so Spiel clients find readaloud before it runs.
+SPIEL_SERVICE_NAME = f"{SPIEL_BUS_NAME}.service"
 AUTOSTART_NAME = "readaloud.desktop"
 PACKAGED_COMMAND = ("/usr/bin/readaloud",)
 # What a desktop session must export to the systemd user manager for the service to reach it.
@@ -100,12 +102,12 @@ WantedBy=graphical-session.target
 """
 
 
-def render_dbus_service(command: Sequence[str], note: str = INSTALLED_NOTE) -> str:
+def render_dbus_service(command: Sequence[str], note: str = INSTALLED_NOTE, name: str = BUS_NAME) -> str:
     """D-Bus activation: the first client call starts the daemon (through systemd where it runs)."""
     return f"""\
 # {note}
 [D-BUS Service]
-Name={BUS_NAME}
+Name={name}
 Exec={dbus_exec([*command, "daemon"])}
 SystemdService={UNIT_NAME}
 """
@@ -131,11 +133,12 @@ X-systemd-skip=true
 
 @dataclass(frozen=True)
 class InstallPaths:
-    """Where the three files go, following the XDG base directories."""
+    """Where the files go, following the XDG base directories."""
 
     unit: Path
     dbus_service: Path
     autostart: Path
+    spiel_service: Path
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> InstallPaths:
@@ -150,10 +153,11 @@ class InstallPaths:
             unit=config / "systemd" / "user" / UNIT_NAME,
             dbus_service=data / "dbus-1" / "services" / DBUS_SERVICE_NAME,
             autostart=config / "autostart" / AUTOSTART_NAME,
+            spiel_service=data / "dbus-1" / "services" / SPIEL_SERVICE_NAME,
         )
 
-    def all(self) -> tuple[Path, Path, Path]:
-        return (self.unit, self.dbus_service, self.autostart)
+    def all(self) -> tuple[Path, ...]:
+        return (self.unit, self.dbus_service, self.autostart, self.spiel_service)
 
 
 def _is_executable(path: Path) -> bool:
@@ -276,6 +280,7 @@ def install(
     _write(where.unit, render_systemd_unit(command))
     _write(where.dbus_service, render_dbus_service(command))
     _write(where.autostart, render_autostart(command))
+    _write(where.spiel_service, render_dbus_service(command, name=SPIEL_BUS_NAME))
     for path in where.all():
         print(f"wrote {path}", file=out)
     _reload_bus(environ)

@@ -23,6 +23,12 @@ MPRIS_PLAYER_INTERFACE = "org.mpris.MediaPlayer2.Player"
 MPRIS_NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"  # the spec's "no current track" id
 MPRIS_TRACK_PREFIX = OBJECT_PATH + "/track"  # track ids: <prefix>/<job>_<sentence>
 
+# Spiel speech provider: a second name on the daemon's connection. Spiel finds providers by the
+# "Speech.Provider" suffix and expects the object at the name with dots turned into slashes.
+SPIEL_BUS_NAME = BUS_NAME + ".Speech.Provider"
+SPIEL_PATH = "/" + SPIEL_BUS_NAME.replace(".", "/")
+SPIEL_INTERFACE = "org.freedesktop.Speech.Provider"
+
 # The tray: a StatusNotifierItem (KDE's names, which every host uses) with a dbusmenu menu.
 SNI_WATCHER_NAME = "org.kde.StatusNotifierWatcher"
 SNI_WATCHER_PATH = "/StatusNotifierWatcher"

@@ -10,7 +10,7 @@ a decorated method returns None when called from Python. Errors leave as
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 from dbus_fast import DBusError, Variant
 from dbus_fast.annotations import (
@@ -34,6 +34,7 @@ from readaloud.core import (
     ReaderListener,
     State,
 )
+from readaloud.dbus.marks import MarkTracker
 from readaloud.dbus.names import CURRENT_WORD_PROPERTY, ERROR_PREFIX, INTERFACE, WORD_STARTED_SIGNAL
 from readaloud.errors import NotReadyError, ReadaloudError, TextTooLongError, UsageError, echo
 from readaloud.values import SELECTION_SOURCES
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SAY_OPTIONS = ("queue", "speed", "voice")
+SAY_OPTIONS = ("interrupt", "marks", "queue", "speed", "voice", "volume")
 # What ReadSelection(source) accepts: a configured source, or "" for [selection].source.
 READ_SELECTION_SOURCES = ("", *SELECTION_SOURCES)
 
@@ -58,6 +59,14 @@ ReloadHandler = Callable[[], object]
 QuitHandler = Callable[[], object]
 # LoadProgress keys and their D-Bus types; an empty dict means no download is running.
 LOAD_PROGRESS_TYPES = {"what": "s", "source": "s", "done": "t", "total": "t", "rate": "d", "note": "s"}
+
+
+class SayHandler(Protocol):
+    """Starts a job: the daemon's ``App.say`` (which keeps the text for the reading bar)."""
+
+    def __call__(self, text: str, *, voice: str | None = None, speed: float | None = None,
+                 queue: bool = False, interrupt: bool = False, gain: float = 1.0,
+                 breaks: Sequence[int] = ()) -> int: ...
 
 
 def to_dbus_error(error: ReadaloudError) -> DBusError:
@@ -94,17 +103,28 @@ def check_speed(value: float) -> float:
     return value
 
 
+_NUMBERS = ("d", "i", "u", "x", "t", "n", "q", "y")
+
+
 def parse_say_options(options: dict[str, Variant]) -> dict[str, Any]:
-    """Validate ``Say``'s ``a{sv}`` options: ``voice`` (s), ``speed`` (d), ``queue`` (b)."""
+    """Validate ``Say``'s ``a{sv}`` options: ``voice`` (s), ``speed`` (d), ``queue`` (b),
+    ``interrupt`` (b), ``volume`` (d, 0–1) and ``marks`` (``a(su)``: name, character offset)."""
     parsed: dict[str, Any] = {}
     for key, variant in options.items():
         value = variant.value
         if key == "voice" and variant.signature == "s":
             parsed["voice"] = value
-        elif key == "speed" and variant.signature in ("d", "i", "u", "x", "t", "n", "q", "y"):
+        elif key == "speed" and variant.signature in _NUMBERS:
             parsed["speed"] = check_speed(float(value))
-        elif key == "queue" and variant.signature == "b":
-            parsed["queue"] = bool(value)
+        elif key in ("queue", "interrupt") and variant.signature == "b":
+            parsed[key] = bool(value)
+        elif key == "volume" and variant.signature in _NUMBERS:
+            gain = float(value)
+            if not (math.isfinite(gain) and 0.0 <= gain <= 1.0):
+                raise UsageError(f"volume must be a number from 0 to 1, not {value}")
+            parsed["gain"] = gain
+        elif key == "marks" and variant.signature == "a(su)":
+            parsed["marks"] = [(str(name), int(offset)) for name, offset in value]
         elif key in SAY_OPTIONS:
             raise UsageError(f"Say option {echo(key)} has the wrong type {echo(variant.signature)}")
         else:
@@ -116,7 +136,8 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     """The daemon's interface (``INTERFACE``): commands in, Reader events out as signals.
 
     Before :meth:`attach` the daemon is loading: ``State`` is ``loading``, transport commands do
-    nothing and commands that need the model fail with ``Error.Loading``.
+    nothing and commands that need the model fail with ``Error.Loading``. ``Say`` starts its job
+    through ``say`` (the daemon's ``App.say``), or the reader's own ``say`` without one.
     """
 
     def __init__(
@@ -126,6 +147,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         speed: float,
         voices: Sequence[str],
         max_chars: int = TextConfig().max_chars,
+        say: SayHandler | None = None,
         read_selection: ReadSelectionHandler | None = None,
         reload: ReloadHandler | None = None,
         quit: QuitHandler | None = None,
@@ -137,8 +159,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         self._speed = speed
         self._voices = list(voices)
         self.max_chars = max_chars
+        self._say = say
         self._read_selection = read_selection
         self._reload = reload
+        self._marks = MarkTracker(lambda job, name: self.MarkReached(job, name))
         self._load_progress: dict[str, Variant] = {}
         self._quit = quit
 
@@ -196,8 +220,14 @@ class ReadAloudService(ServiceInterface, ReaderListener):
                 f"the text has {len(text):,} characters; the limit is {self.max_chars:,} "
                 "(raise [text].max_chars in the config to read more at once)"
             )
-        job = self._ready_reader().say(text, **parsed)
-        log.info("job %d: %d characters%s", job, len(text), " (queue)" if parsed.get("queue") else "")
+        marks = parsed.pop("marks", [])
+        if any(not 0 <= offset <= len(text) for _, offset in marks):
+            raise UsageError(f"a mark's offset is outside the text (0 to {len(text)} characters)")
+        reader = self._ready_reader()
+        job = (self._say or reader.say)(text, **parsed, breaks=[offset for _, offset in marks])
+        self._marks.watch(job, marks)
+        how = " (interrupt)" if parsed.get("interrupt") else " (queue)" if parsed.get("queue") else ""
+        log.info("job %d: %d characters%s", job, len(text), how)
         return job
 
     async def read_selection(self, source: str) -> None:
@@ -220,6 +250,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
             "stop": reader.stop, "skip": reader.skip, "back": reader.back,
         }
         commands[command]()
+
+    def stop_job(self, job: int) -> None:
+        if self._reader is not None:
+            self._reader.stop_job(job)
 
     def set_voice(self, name: str) -> None:
         self._ready_reader().set_voice(name)
@@ -255,6 +289,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
         )
 
     def on_sentence_started(self, job: int, sentence: "Sentence") -> None:
+        self._marks.on_sentence_started(job, sentence)
         self.SentenceStarted(job, sentence.index, sentence.text)
         self.emit_properties_changed({"CurrentJob": job, "CurrentSentence": sentence.index})
 
@@ -268,6 +303,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
 
     def on_job_finished(self, job: int, reason: FinishReason) -> None:
         self._clear_current_word()
+        self._marks.on_job_finished(job, reason)
         self.JobFinished(job, str(reason.value))
         self.emit_properties_changed({"Underruns": self.underruns})
 
@@ -313,6 +349,10 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_method()
     def Stop(self) -> None:
         guarded("Stop", lambda: self.transport("stop"))
+
+    @dbus_method()
+    def StopJob(self, job: DBusUInt32) -> None:
+        guarded("StopJob", lambda: self.stop_job(job))
 
     @dbus_method()
     def Skip(self) -> None:
@@ -409,3 +449,7 @@ class ReadAloudService(ServiceInterface, ReaderListener):
     @dbus_signal()
     def JobFinished(self, job: int, reason: str) -> Annotated[tuple[int, str], DBusSignature("us")]:
         return (job, reason)
+
+    @dbus_signal()
+    def MarkReached(self, job: int, name: str) -> Annotated[tuple[int, str], DBusSignature("us")]:
+        return (job, name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +22,15 @@ from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
     AudioFacts,
     BusFacts,
+    OverlayFacts,
     ServiceFacts,
     TorchFacts,
 )
 from readaloud.errors import ConfigError
 from readaloud.python_support import is_tested, kokoro_fix, tested_range
 from readaloud.service_install import IMPORT_ENVIRONMENT, InstallPaths
+from readaloud.speechd.install import MODULE_NAME
+from readaloud.speechd.install import state as speechd_state
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ class Probe(Protocol):
     def onnx_providers(self) -> list[str] | None: ...
     def assets(self, config: Config) -> list[Any]: ...
     def service(self) -> ServiceFacts: ...
+    def overlay(self) -> OverlayFacts: ...
 
 
 def _ok(name: str, detail: str) -> CheckResult:
@@ -201,6 +206,26 @@ def check_service(probe: Probe) -> CheckResult:
     return _ok("service", detail)
 
 
+def check_speechd(probe: Probe) -> CheckResult:
+    """readaloud as Speech Dispatcher's voice (optional): installed, loadable, the default or not."""
+    found = speechd_state(probe.environ)
+    if not found.module_installed:
+        if probe.which("speech-dispatcher") is None:
+            return _ok("speechd", "Speech Dispatcher not installed (optional)")
+        return _ok("speechd", "not a Speech Dispatcher voice (optional: `readaloud install-speechd`)")
+    if not found.module_runs:
+        return _fail("speechd", "sd_readaloud points to a program that is gone (readaloud moved?)",
+                     "`readaloud install-speechd` again")
+    if found.listed_elsewhere:
+        return _fail("speechd", "your speechd.conf lists its modules with AddModule but not readaloud",
+                     "`readaloud install-speechd` again (it adds the line)")
+    if probe.which("speech-dispatcher") is None:
+        return _warn("speechd", "sd_readaloud is installed but speech-dispatcher is not",
+                     "install speech-dispatcher (Debian/Ubuntu: `sudo apt install speech-dispatcher`)")
+    default = "the default voice" if found.default == MODULE_NAME else "not the default (`--default`)"
+    return _ok("speechd", f"sd_readaloud installed for Speech Dispatcher; {default}")
+
+
 def check_hotkeys(probe: Probe) -> CheckResult:
     config = _config_or_defaults(probe)
     combo = config.hotkeys.read_selection
@@ -294,6 +319,42 @@ def _daemon_item_registered(bus: BusFacts) -> bool | None:
         return None
     mine = f"{SNI_ITEM_NAME_PREFIX}{bus.daemon_pid}-"
     return any(item.startswith(mine) for item in bus.tray_items)
+
+
+OVERLAY_X11_FIX = (
+    "install Qt's X11 libraries: `sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 "
+    "libxcb-image0 libxkbcommon-x11-0` (Fedora: `sudo dnf install xcb-util-cursor xcb-util-wm "
+    "xcb-util-keysyms xcb-util-image libxkbcommon-x11`)"
+)
+
+
+def check_overlay(probe: Probe, python: tuple[int, int] = sys.version_info[:2]) -> CheckResult:
+    """The reading bar (``[overlay] enabled``): PySide6 installed and able to open a window here."""
+    if not _config_or_defaults(probe).overlay.enabled:
+        return _ok("reading bar", "disabled in config")
+    if not probe.module_available("PySide6"):
+        return _fail("reading bar", "enabled, but PySide6 is not installed",
+                     "`pip install 'readaloud[overlay]'`, or set [overlay] enabled = false")
+    version = probe.module_version("PySide6-Essentials") or probe.module_version("PySide6") or "?"
+    if version.startswith("6.12.0") and python < (3, 12):
+        return _fail("reading bar", f"PySide6 {version} crashes the reading bar on Python "
+                     f"{python[0]}.{python[1]} after a few thousand words",
+                     "`pip install 'PySide6-Essentials<6.12'`")
+    if not session_kind(probe.environ):
+        return _warn("reading bar", "no graphical session to show it in", NO_SESSION_FIX)
+    facts = probe.overlay()
+    if facts.error:
+        if "display" in facts.error:
+            fix = NO_SESSION_FIX
+        elif "xcb" in facts.error:
+            fix = OVERLAY_X11_FIX
+        else:
+            fix = "see what `python -m readaloud.desktop.overlay --probe` prints"
+        return _fail("reading bar", f"cannot open a window: {facts.error}", fix)
+    if facts.platform.startswith("wayland"):
+        return _ok("reading bar", f"PySide6 {version} on Wayland (the compositor places it and decides "
+                   "whether it stays on top)")
+    return _ok("reading bar", f"PySide6 {version} on {facts.platform}")
 
 
 def check_notifications(probe: Probe) -> CheckResult:
@@ -554,9 +615,11 @@ CHECKS: tuple[Callable[[Probe], CheckResult], ...] = (
     check_bus,
     check_daemon,
     check_service,
+    check_speechd,
     check_hotkeys,
     check_selection,
     check_tray,
+    check_overlay,
     check_notifications,
     check_audio,
     check_model,

@@ -86,6 +86,31 @@ class ServiceFacts:
     environment: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OverlayFacts:
+    """Whether the reading bar's process could open a window here: Qt's platform, or its complaint."""
+
+    platform: str = ""  # "xcb", "wayland", ... when it could
+    error: str = ""
+
+
+def query_overlay(environ: Mapping[str, str], timeout: float = 30.0) -> OverlayFacts:
+    """Run ``python -m readaloud.desktop.overlay --probe`` (a Qt application that exits at once)."""
+    try:
+        result = subprocess.run([sys.executable, "-m", "readaloud.desktop.overlay", "--probe"],
+                                env=dict(environ), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return OverlayFacts(error=f"no answer within {timeout:.0f} s")
+    if result.returncode == 0 and result.stdout.strip():
+        return OverlayFacts(platform=result.stdout.strip().splitlines()[-1])
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    # Qt's first "qt.qpa.*:" line says what is wrong (a missing library, no display); its last
+    # line only says that it failed.
+    qpa = [line.split(":", 1)[1].strip() for line in lines if line.startswith("qt.qpa.") and ":" in line]
+    reason = qpa[0] if qpa else (lines[-1] if lines else f"exit status {result.returncode}")
+    return OverlayFacts(error=reason[:300])
+
+
 def bus_address(environ: Mapping[str, str]) -> str | None:
     """The session bus address, with sd-bus's fallback to ``$XDG_RUNTIME_DIR/bus``."""
     address = environ.get("DBUS_SESSION_BUS_ADDRESS")
@@ -343,6 +368,9 @@ class SystemProbe:
 
     def onnx_providers(self) -> list[str] | None:
         return self._onnx_providers()
+
+    def overlay(self) -> OverlayFacts:
+        return query_overlay(self.environ)
 
     def assets(self, config: Config) -> list[Any]:
         """``AssetStore(...).status()`` for the configured paths (hashes every file present)."""

@@ -13,6 +13,9 @@ Commands never wait for synthesis. Every restart (stop, a new job, a voice chang
 further than the ring remembers) bumps an *epoch*: audio written under an older epoch is skipped
 by the callback, and the synthesis thread drops whatever it produced for an old epoch.
 
+Jobs play in list order: a job queued goes last, a job that cuts in (``say(interrupt=True)``)
+goes first and the jobs it interrupts follow, the one being read from the sentence it was in.
+
 The synthesizer's ``cancel()`` is called from the owning thread when the sentence being
 synthesized is no longer wanted (stop, skip, a new job). It returns at once and either makes the
 ``synthesize`` iterator in progress raise soon (onnxruntime: ``RunOptions.terminate = True``) or
@@ -31,7 +34,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,14 +50,14 @@ from readaloud.core import (
     Underruns,
     check_speed,
 )
-from readaloud.errors import UsageError
+from readaloud.errors import NothingToSayError, UsageError
 from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
-from readaloud.speech.schedule import Planner, SynthesisCost, plan_chunks
-from readaloud.speech.timing import after_cut
-from readaloud.speech.trim import cut_bounds
-from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer, WordTiming
+from readaloud.speech.breaks import prepare_at_breaks
+from readaloud.speech.schedule import FIRST_SOUND_WAIT_WEIGHT, Planner, SynthesisCost, plan_chunks
+from readaloud.speech.spans import synthesize_timed_span
+from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
 log = logging.getLogger(__name__)
@@ -68,12 +71,12 @@ HISTORY_MARKERS = 1024
 BACK_TO_PREVIOUS_SECONDS = 1.0
 # Synthesized sentences kept in memory, so that hearing one again costs nothing.
 CACHE_SECONDS = 300.0
-# How much dearer a second of waiting is before a request's first sound than between sentences.
-FIRST_SOUND_WAIT_WEIGHT = 2.0
 # A cursor index beyond any job's end: the synthesis thread moves on to the next job.
 _PAST_END = 1 << 31
 # The synthesis thread prepares the next block of a long text when this few sentences are left.
 PREPARE_AHEAD = 3
+# Sequence numbers of sentences come in blocks of this many, one block per job each time it is queued.
+SEQ_BLOCK = 1 << 32
 
 # What the audio callback reports to the owning thread as it passes the ring's markers.
 Passed = Literal["started", "finished", "job_end", "job_failed", "back_failed"]
@@ -91,11 +94,12 @@ class _Job:
     voice: str
     speed: float
     source: Iterator[list[Sentence]] | None  # the rest of the text, a block at a time; None: done
-
-    @property
-    def base_seq(self) -> int:
-        """``seq`` of the job's first sentence: jobs' sentences order after earlier jobs' ones."""
-        return self.id << 32
+    # ``seq`` of the job's first sentence: a fresh block whenever the job is (re)queued, so that
+    # sequence numbers keep the order of play ("skip" and "back" compare them).
+    base_seq: int
+    gain: float = 1.0  # scales the job's audio as it is written to the ring
+    first: int = 0  # the sentence to start from (a job resumed after an interruption)
+    hold: bool = False  # pause when its turn comes back: it was paused when another job cut in
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,7 @@ class Reader:
         self._listeners: list[ReaderListener] = []
         self._state = State.IDLE
         self._next_job_id = 1
+        self._next_seq = SEQ_BLOCK
         self._current: _Tag | None = None
         self._current_finished = True
         self._sink_started = False
@@ -413,26 +418,37 @@ class Reader:
     # -- commands ----------------------------------------------------------------------------------
 
     def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
-            queue: bool = False) -> int:
-        """Start reading ``text`` (replacing what is read now, or after it with ``queue``)."""
+            queue: bool = False, interrupt: bool = False, gain: float = 1.0,
+            breaks: Sequence[int] = ()) -> int:
+        """Start reading ``text``: replacing what is read now, after it with ``queue``, or cutting
+        in with ``interrupt`` (what was being read continues afterwards from the interrupted
+        sentence, and the queue after it).
+
+        ``gain`` (0 to 1) scales this job's audio; no sentence spans an offset in ``breaks``.
+        """
         if self._closing:
             raise RuntimeError("the reader is closed")
         if not text.strip():
-            raise UsageError("nothing to say: the text is empty")
+            raise NothingToSayError("nothing to say: the text is empty")
         voice = voice or self._voice
         voice_info(voice)
         speed = check_speed(speed if speed is not None else self._speed)
+        if not 0.0 <= gain <= 1.0:
+            raise UsageError(f"volume {gain:g} is out of range; use a value from 0 to 1")
         # Only the first block of a long text is prepared here; the rest as reading gets to it.
-        source = iter(self._synthesizer.prepare(text, voice))
+        source = prepare_at_breaks(lambda piece: self._synthesizer.prepare(piece, voice), text, breaks)
         sentences: list[Sentence] = []
         while not sentences:
             block = next(source, None)
             if block is None:
-                raise UsageError("nothing to read: the text has no speakable words")
+                raise NothingToSayError("nothing to read: the text has no speakable words")
             sentences.extend(block)
-        job = _Job(self._next_job_id, sentences, voice, speed, source)
+        job = _Job(self._next_job_id, sentences, voice, speed, source, self._take_seq_block(),
+                   gain=float(gain))
         self._next_job_id += 1
         self._ensure_thread()
+        if interrupt and self._jobs:
+            return self._cut_in(job)
         if queue and self._jobs:
             with self._cond:
                 self._jobs.append(job)
@@ -449,17 +465,53 @@ class Reader:
         self._playhead.paused = False
         for old in replaced:
             self._job_ended(old, FinishReason.REPLACED)
+        self._start_speaking()
+        return job.id
+
+    def _cut_in(self, job: _Job) -> int:
+        """Play ``job`` now; the jobs it interrupts follow, the one being read from its sentence."""
+        interrupted = self._jobs[0]
+        current = self._current
+        if current is not None and current.job == interrupted.id:
+            # A sentence heard to its end is not read again.
+            resume_at = current.sentence.index + (1 if self._current_finished else 0)
+        else:
+            resume_at = interrupted.first
+        was_paused = self._state is State.PAUSED
+        self._finish_current_sentence()
+        self._current = None
+        with self._commanding():
+            interrupted.first = resume_at
+            interrupted.hold = interrupted.hold or was_paused
+            for waiting in self._jobs:
+                waiting.base_seq = self._take_seq_block()
+            self._jobs = [job, *self._jobs]
+            self._restart_locked((job.id, 0), grace_seq=-1)
+            self._preroll_next = not self._sink_started
+            self._paused = False
+        self._playhead.paused = False
+        self._start_speaking()
+        return job.id
+
+    def _take_seq_block(self) -> int:
+        seq = self._next_seq
+        self._next_seq += SEQ_BLOCK
+        return seq
+
+    def _start_speaking(self) -> None:
         try:
             self._start_sink()
         except Exception:
             # No audio device: nothing was heard, so the request fails as a whole.
+            interrupted = self._jobs[1:]
             with self._commanding():
                 self._jobs = []
                 self._restart_locked((0, 0), grace_seq=-1)
+            for old in interrupted:
+                self._job_ended(old, FinishReason.STOPPED)
             self._set_state(State.IDLE)
             raise
         self._set_state(State.SPEAKING)
-        return job.id
 
     def pause(self) -> None:
         if self._state is not State.SPEAKING:
@@ -502,6 +554,44 @@ class Reader:
         for job in stopped:
             self._job_ended(job, FinishReason.STOPPED)
         self._set_state(State.IDLE)
+
+    def stop_job(self, job_id: int) -> None:
+        """Stop one job: silence it at once if it is being read (the next job follows), or drop it
+        from the queue. Other jobs are untouched; an unknown or finished job is no error."""
+        job = self._job(job_id)
+        if job is None:
+            return
+        if len(self._jobs) == 1:
+            self.stop()
+            return
+        if job is self._jobs[0]:
+            self._finish_current_sentence()
+            self._current = None
+            with self._commanding():
+                self._jobs.remove(job)
+                following = self._jobs[0]
+                self._restart_locked((following.id, following.first), grace_seq=-1)
+        else:
+            with self._commanding():
+                reached = self._synthesis_reached_locked(job)
+                self._jobs.remove(job)
+                if reached:
+                    # Audio of the dropped job may be in the ring: synthesize again after the
+                    # sentence playing (which plays on).
+                    self._restart_after_current_locked()
+        self._job_ended(job, FinishReason.STOPPED)
+        self._hold_if_asked()
+
+    def _synthesis_reached_locked(self, job: _Job) -> bool:
+        """Whether the synthesis thread has got to ``job`` (or past it) in the order of play."""
+        cursor_job = self._job(self._cursor[0])
+        return cursor_job is None or self._jobs.index(cursor_job) >= self._jobs.index(job)
+
+    def _hold_if_asked(self) -> None:
+        """A job that was paused when another cut in pauses again when its turn comes back."""
+        if self._jobs and self._jobs[0].hold:
+            self._jobs[0].hold = False
+            self.pause()
 
     def skip(self) -> None:
         """Go on to the next sentence."""
@@ -631,13 +721,17 @@ class Reader:
         with self._commanding():
             for job in self._jobs:
                 change(job)
-            if not self._jobs:
-                return
-            current = self._current
-            if current is None or current.job != self._jobs[0].id:
-                self._restart_locked((self._jobs[0].id, 0), grace_seq=-1)
-            else:
-                self._restart_locked((current.job, current.sentence.index + 1), grace_seq=current.seq)
+            self._restart_after_current_locked()
+
+    def _restart_after_current_locked(self) -> None:
+        """Synthesize again from the sentence after the one playing, which plays on (grace)."""
+        if not self._jobs:
+            return
+        current = self._current
+        if current is None or current.job != self._jobs[0].id:
+            self._restart_locked((self._jobs[0].id, self._jobs[0].first), grace_seq=-1)
+        else:
+            self._restart_locked((current.job, current.sentence.index + 1), grace_seq=current.seq)
 
     def _job(self, job_id: int) -> _Job | None:
         return next((job for job in self._jobs if job.id == job_id), None)
@@ -733,6 +827,8 @@ class Reader:
                 self._paused = False
             self._playhead.paused = False
             self._set_state(State.IDLE)
+        else:
+            self._hold_if_asked()
 
     def _back_by_synthesis(self, job: _Job, target: _Tag) -> None:
         """"back" to audio the ring no longer holds: synthesize the target sentence again."""
@@ -753,13 +849,17 @@ class Reader:
             self._thread.start()
 
     def _next_item_locked(self) -> tuple[_Job, int] | None:
+        """The job and sentence to synthesize next: jobs in list order, each from its ``first``."""
         job_id, index = self._cursor
-        for job in self._jobs:
-            if job.id == job_id and index <= len(job.sentences):
+        for position, job in enumerate(self._jobs):
+            if job.id != job_id:
+                continue
+            if index <= len(job.sentences):
                 return job, index
-            if job.id > job_id:
-                return job, 0
-        return None
+            following = self._jobs[position + 1 : position + 2]
+            return (following[0], following[0].first) if following else None
+        # The cursor's job has gone (it finished playing): on with the first one left.
+        return (self._jobs[0], self._jobs[0].first) if self._jobs else None
 
     def _buffered_locked(self) -> int:
         return self._ring.written - max(self._ring.read_position, self._epoch_start)
@@ -794,7 +894,7 @@ class Reader:
                     sentence = job.sentences[min(index, len(job.sentences) - 1)]
                     tag = _Tag(job.base_seq + sentence.index, self._epoch, job.id, sentence)
                     self._producing = tag
-                    voice, speed = job.voice, job.speed
+                    voice, speed, gain = job.voice, job.speed, job.gain
                     if index == len(job.sentences):
                         self._ring.mark(_Boundary(_Kind.JOB_END, tag))
                         continue
@@ -805,7 +905,7 @@ class Reader:
             if source is not None:
                 self._prepare_block(job, source)
                 continue
-            self._produce_sentence(tag, voice, speed, last=index == len(job.sentences) - 1)
+            self._produce_sentence(tag, voice, speed, gain, last=index == len(job.sentences) - 1)
 
     def _prepare_block(self, job: _Job, source: Iterator[list[Sentence]]) -> None:
         """Normalize the next block of a long text (outside the lock: it takes milliseconds)."""
@@ -824,15 +924,15 @@ class Reader:
                 job.sentences.extend(block)
             self._notify_locked()
 
-    def _produce_sentence(self, tag: _Tag, voice: str, speed: float, *, last: bool) -> None:
+    def _produce_sentence(self, tag: _Tag, voice: str, speed: float, gain: float, *, last: bool) -> None:
         started = completed = False
         try:
             cached = self._cache.get(tag.sentence.text, voice, speed)
             if cached is not None:
                 chunks = _replace_words(cached, tag.sentence)
-                started = completed = self._hand_over(tag, chunks, _Kind.START)
+                started = completed = self._hand_over(tag, chunks, _Kind.START, gain)
             else:
-                started, completed = self._synthesize_sentence(tag, voice, speed)
+                started, completed = self._synthesize_sentence(tag, voice, speed, gain)
         except Exception as error:
             with self._cond:
                 cancelled = tag is self._cancelled
@@ -860,14 +960,16 @@ class Reader:
                 # Dropped part-way (skipped): the job's end must still be marked.
                 self._end_job_locked(tag, last)
 
-    def _synthesize_sentence(self, tag: _Tag, voice: str, speed: float) -> tuple[bool, bool]:
+    def _synthesize_sentence(self, tag: _Tag, voice: str, speed: float,
+                             gain: float) -> tuple[bool, bool]:
         """Synthesize ``tag``'s sentence chunk by chunk, cut where the cost model says.
 
         A sentence is handed to playback only once the audio made so far, plus what is still
         queued before it, lasts until the rest can be made (the plan needs no wait): any waiting
         then falls between sentences. When synthesis falls behind in the middle of a sentence (the
         machine got busier), the chunk in progress ends at the next clause and the rest waits
-        there, never in the middle of a phrase. Returns (started, completed).
+        there, never in the middle of a phrase. The cache keeps the audio before ``gain``, so a
+        sentence heard again plays at its new job's volume. Returns (started, completed).
         """
         words = self._synthesizer.phonemize(tag.sentence, voice)
         count = len(words.words)
@@ -891,7 +993,7 @@ class Reader:
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",
                       tag.sentence.index, position, buffered, held_seconds, plan.ends, plan.wait)
             if holding and held and plan.wait <= 0:
-                if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
+                if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START, gain):
                     return started, False
                 started, holding, held = True, False, []
             elif not holding and plan.wait > 0 and segment_end == count:
@@ -911,7 +1013,7 @@ class Reader:
                 made.append(chunk)
                 if holding:
                     held.append(chunk)
-                elif not self._hand_over(tag, [chunk], None):
+                elif not self._hand_over(tag, [chunk], None, gain):
                     return started, False
             if position == segment_end < count:
                 segment_end = count
@@ -920,7 +1022,7 @@ class Reader:
                         self._ring.mark(_Boundary(_Kind.HOLD, tag))
                     holding = True
         if held:
-            if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START):
+            if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START, gain):
                 return started, False
             started = True
         self._cache.put(tag.sentence.text, voice, speed, (tag.sentence, tuple(made)))
@@ -928,35 +1030,21 @@ class Reader:
 
     def _synthesize_span(self, words: Phonemized, start: int, end: int, voice: str,
                          speed: float) -> _Chunk:
-        """One synthesis call, trimmed for where it was cut; the cost model learns from it."""
-        began = self._clock()
-        timings: tuple[WordTiming, ...] = ()
-        if self._synthesizer.has_word_timing:
-            span = self._synthesizer.synthesize_words_timed(words, start, end, voice, speed)
-            raw, timings = span.audio, span.words
-        else:
-            raw = self._synthesizer.synthesize_words(words, start, end, voice, speed)
-        seconds = self._clock() - began
-        last = words.words[end - 1].follows if end < len(words.words) else Break.SENTENCE
-        raw = np.asarray(raw, dtype=np.float32).reshape(-1)
-        cut_start, cut_end = cut_bounds(raw, self._rate, first=start == 0, follows=last)
-        audio = raw[cut_start:cut_end]
+        span = synthesize_timed_span(self._synthesizer, words, start, end, voice, speed, self._cost,
+                                     self._clock)
+        heard = len(span.audio)
         starts = tuple(
-            (timing.start, (timing.text_start, timing.text_end))
-            for timing in after_cut(timings, cut_start, len(audio))
-            if timing.text_start is not None and timing.text_end is not None and timing.start < len(audio)
+            (timing.start, (timing.text_start, timing.text_end)) for timing in span.words
+            if timing.text_start is not None and timing.text_end is not None and timing.start < heard
         )
-        tokens = sum(word.tokens for word in words.words[start:end])
-        predicted = self._cost.seconds(len(audio) / self._rate)
-        self._cost.observe(tokens, speed, len(audio) / self._rate, seconds)
-        log.debug("sentence %d, words %d-%d of %d: %.2f s of audio in %.2f s (expected %.2f s)",
-                  words.sentence.index, start, end, len(words.words), len(audio) / self._rate, seconds,
-                  predicted)
-        return _Chunk(audio, starts)
+        return _Chunk(span.audio, starts)
 
-    def _hand_over(self, tag: _Tag, chunks: list[_Chunk], kind: _Kind | None) -> bool:
+    def _hand_over(self, tag: _Tag, chunks: list[_Chunk], kind: _Kind | None, gain: float) -> bool:
         """Write ``chunks`` to the ring for playback, after a ``kind`` marker, with a marker where
-        each word starts; False if stale."""
+        each word starts, scaled by ``gain`` (here, not in the audio callback, which only copies);
+        False if stale."""
+        if gain != 1.0:
+            chunks = [_Chunk(chunk.audio * np.float32(gain), chunk.words) for chunk in chunks]
         with self._cond:
             if not self._valid_locked(tag):
                 return False  # stopped, skipped or restarted: the audio in hand is dropped

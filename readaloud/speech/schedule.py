@@ -40,6 +40,8 @@ CUT_PRICE = {Break.WORD: 0.5, Break.CLAUSE: 0.08, Break.SENTENCE: 0.0}
 MIN_CHUNK_WORDS = 3
 # A last chunk of a word or two after a cut sounds tacked on: cut earlier if at all possible.
 STUB_PRICE = 1.0
+# How much dearer a second of waiting is before a request's first sound than between sentences.
+FIRST_SOUND_WAIT_WEIGHT = 2.0
 # Partial plans kept per cut position (a beam: exact search is not worth its time on long sentences).
 BEAM = 6
 

@@ -1,101 +1,21 @@
-"""The catalogue of Kokoro-82M v1.0 voices, and loading of voice packs (style vectors)."""
+"""Loading of Kokoro voice packs (style vectors); the catalogue itself lives in ``catalogue``."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from readaloud.errors import UnknownVoiceError, echo
+# Re-exported: the numpy-free catalogue is the one home of voice names and languages.
+from readaloud.speech.catalogue import LANGUAGES, VOICES, VoiceInfo, voice_info
+
+__all__ = ["LANGUAGES", "PACK_ROWS", "STYLE_DIM", "VOICES", "VoiceInfo", "VoiceStore", "load_voice_pack",
+           "style_for", "voice_info"]
 
 STYLE_DIM = 256
 PACK_ROWS = 510
-
-# Voice prefix letter -> (language tag, readable language, espeak/misaki language code).
-LANGUAGES: dict[str, tuple[str, str, str]] = {
-    "a": ("en-us", "English (US)", "en-us"),
-    "b": ("en-gb", "English (UK)", "en-gb"),
-    "e": ("es", "Spanish", "es"),
-    "f": ("fr-fr", "French", "fr-fr"),
-    "h": ("hi", "Hindi", "hi"),
-    "i": ("it", "Italian", "it"),
-    "j": ("ja", "Japanese", "ja"),
-    "p": ("pt-br", "Portuguese (BR)", "pt-br"),
-    "z": ("cmn", "Mandarin Chinese", "cmn"),
-}
-_SHORT_LANGUAGE = {
-    "a": "US",
-    "b": "UK",
-    "e": "ES",
-    "f": "FR",
-    "h": "HI",
-    "i": "IT",
-    "j": "JA",
-    "p": "BR",
-    "z": "ZH",
-}
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    """One Kokoro voice: ``af_heart`` is American English, female, named Heart."""
-
-    name: str
-    sha256: str
-    size: int
-
-    @property
-    def prefix(self) -> str:
-        return self.name[0]
-
-    @property
-    def language(self) -> str:
-        return LANGUAGES[self.prefix][0]
-
-    @property
-    def language_name(self) -> str:
-        return LANGUAGES[self.prefix][1]
-
-    @property
-    def gender(self) -> str:
-        return "female" if self.name[1] == "f" else "male"
-
-    @property
-    def is_english(self) -> bool:
-        return self.prefix in ("a", "b")
-
-    @property
-    def display_name(self) -> str:
-        """Readable label, e.g. ``Heart (US, female)``."""
-        given = self.name.split("_", 1)[1].replace("_", " ").title()
-        return f"{given} ({_SHORT_LANGUAGE[self.prefix]}, {self.gender})"
-
-
-def _load_catalogue() -> dict[str, VoiceInfo]:
-    data = json.loads(resources.files("readaloud.speech").joinpath("data/voice_checksums.json").read_text())
-    return {name: VoiceInfo(name, entry["sha256"], entry["size"]) for name, entry in sorted(data.items())}
-
-
-VOICES: dict[str, VoiceInfo] = _load_catalogue()
-
-
-def voice_info(name: str) -> VoiceInfo:
-    """Look a voice up by name, with a did-you-mean in the error."""
-    try:
-        return VOICES[name]
-    except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(VOICES), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise UnknownVoiceError(
-            f"unknown voice {echo(name)}{hint}; run 'readaloud voices' to list them"
-        ) from None
 
 
 def load_voice_pack(path: Path) -> np.ndarray:

@@ -350,8 +350,8 @@ def test_bad_input_over_dbus_gets_errors_and_the_daemon_keeps_serving(
             assert reply.body and str(reply.body[0]).strip(), "errors carry a readable message"
         return reply.error_name
 
-    assert error_of("Say", "sa{sv}", ["", {}]) == PREFIX + "InvalidArgs"
-    assert error_of("Say", "sa{sv}", ["   \n\t ", {}]) == PREFIX + "InvalidArgs"
+    assert error_of("Say", "sa{sv}", ["", {}]) == PREFIX + "NothingToSay"
+    assert error_of("Say", "sa{sv}", ["   \n\t ", {}]) == PREFIX + "NothingToSay"
     assert error_of("Say", "sa{sv}", ["word " * 600_000, {}]) == PREFIX + "TextTooLong"  # 3 MB
     assert error_of("Say", "sa{sv}", ["Word. " * 330_000, {}]) is None  # just under the 2 MB limit
     assert status(services)["state"] == "speaking"  # still answering while it reads that
@@ -369,7 +369,7 @@ def test_bad_input_over_dbus_gets_errors_and_the_daemon_keeps_serving(
     rng = random.Random(20261126)
     for _ in range(25):
         name = error_of("Say", "sa{sv}", [_random_text(rng, rng.randint(1, 400)), {}])
-        assert name in (None, PREFIX + "InvalidArgs")  # read, or refused as unreadable; never a crash
+        assert name in (None, PREFIX + "NothingToSay")  # read, or refused as unreadable; never a crash
     for control in ("\x07\x1b[31m\x00".replace("\x00", ""), "\u202e\u200b", "\ufeff" * 50, "\x85" * 10):
         assert error_of("Say", "sa{sv}", [control + " hello " + control, {}]) is None
     assert error_of("Stop") is None

@@ -20,6 +20,7 @@ from readaloud.errors import (
     NotReadyError,
     ReadaloudError,
     TextTooLongError,
+    UsageError,
 )
 from readaloud.playback.player import Reader
 from tests.fakes import SAMPLE_RATE, EventLog, FakeSink, FakeSynthesizer, ManualPost
@@ -211,6 +212,49 @@ def test_fire_and_forget_reading_logs_instead_of_raising(rig, caplog: pytest.Log
     assert len(r.notified) == 1
 
 
+# -- the text of each job ------------------------------------------------------------------------------
+
+
+def test_a_jobs_text_is_kept_while_it_is_read_and_forgotten_when_it_ends(rig) -> None:
+    r = rig()
+    r.attach()
+    job = r.app.say(FIRST)
+    assert r.app.job_text(job) == FIRST
+    r.play_to_end()
+    assert r.log.of("job") == [("job", job, "done")]
+    assert r.app.job_text(job) is None
+
+
+def test_queued_jobs_keep_their_texts_and_replaced_ones_lose_theirs(rig) -> None:
+    r = rig()
+    r.attach()
+    first = r.app.say(FIRST)
+    second = r.app.say(SELECTED, queue=True)
+    assert (r.app.job_text(first), r.app.job_text(second)) == (FIRST, SELECTED)
+    third = r.app.say(SELECTED)  # replaces both
+    assert r.app.job_text(first) is None and r.app.job_text(second) is None
+    assert r.app.job_text(third) == SELECTED
+    r.reader.stop()
+    assert r.app.job_text(third) is None
+
+
+def test_the_selection_read_aloud_keeps_its_text_too(rig) -> None:
+    r = rig()
+    r.attach()
+    job = r.read_selection()
+    assert job is not None and r.app.job_text(job) == SELECTED
+
+
+def test_a_refused_request_keeps_no_text(rig) -> None:
+    r = rig()
+    with pytest.raises(NotReadyError):
+        r.app.say(FIRST)
+    r.attach()
+    with pytest.raises(UsageError):
+        r.app.say("   ")
+    assert r.app.job_text(0) is None and r.app.job_text(1) is None
+
+
 # -- reload -------------------------------------------------------------------------------------------
 
 
@@ -305,4 +349,5 @@ def test_every_live_key_is_one_the_app_or_an_edge_applies() -> None:
         "text.max_chars",  # the app and the D-Bus service read it per request
         "hotkeys.on_read_while_speaking", "selection.source", "selection.copy_first",  # per request
         "daemon.autospawn",  # read by each CLI command
+        "overlay.enabled",  # the reading bar's frontend, on reload
     }

@@ -94,6 +94,7 @@ def test_values_are_read_with_their_types(tmp_path: Path) -> None:
         '[playback]\ndevice = "USB"\nsentence_pause = 0\n'
         '[selection]\nsource = "clipboard"\ncopy_first = true\n'
         "[tray]\nenabled = false\n"
+        "[overlay]\nenabled = true\n"
         '[pronunciations]\nnginx = "engine x"\n"C++" = "see plus plus"\n'
     )
     config = load_config(path)
@@ -105,6 +106,7 @@ def test_values_are_read_with_their_types(tmp_path: Path) -> None:
     assert config.selection.source == "clipboard"
     assert config.selection.copy_first is True
     assert config.tray.enabled is False
+    assert config.overlay.enabled is True
     assert dict(config.pronunciations) == {"nginx": "engine x", "C++": "see plus plus"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from dbus_fast import DBusError, Variant
 
 from readaloud.core import AudioStatus, FinishReason, Underruns
+from readaloud.dbus.marks import MarkTracker
 from readaloud.dbus.mpris import MprisPlayer, playback_status, track_metadata
 from readaloud.dbus.names import ERROR_PREFIX
 from readaloud.dbus.service import ReadAloudService, guarded, parse_say_options
@@ -70,14 +72,20 @@ class FakeReader:
         self.listeners.append(listener)
 
     def say(self, text: str, *, voice: str | None = None, speed: float | None = None,
-            queue: bool = False) -> int:
+            queue: bool = False, interrupt: bool = False, gain: float = 1.0,
+            breaks: Sequence[int] = ()) -> int:
         if not text.strip():
             raise UsageError("nothing to say: the text is empty")
         if voice is not None and voice != "af_heart" and voice != "bf_emma":
             raise UnknownVoiceError(f"unknown voice {voice!r}")
         self.calls.append(("say", text, voice, speed, queue))
+        if interrupt or gain != 1.0 or breaks:
+            self.calls.append(("say-extra", interrupt, gain, list(breaks)))
         self.state = FakeState.SPEAKING
         return 7
+
+    def stop_job(self, job_id: int) -> None:
+        self.calls.append(("stop_job", job_id))
 
     def _record(name: str) -> Any:  # type: ignore[misc]
         def command(self: FakeReader) -> None:
@@ -127,10 +135,29 @@ def test_say_passes_text_and_options_to_the_reader() -> None:
     assert reader.calls == [("say", "Hello there.", "bf_emma", 1.5, True)]
 
 
+def test_say_starts_its_job_through_the_say_handler_the_daemon_gives() -> None:
+    started: list[tuple[str, dict[str, Any]]] = []
+
+    def say(text: str, **options: Any) -> int:
+        started.append((text, options))
+        return 12
+
+    service, reader = make_service(say=say), FakeReader()
+    with pytest.raises(NotReadyError):
+        service.say("Hello there.", {})  # still loading: the handler is not even asked
+    service.attach(reader)
+    assert service.say("Hello there.", {"queue": Variant("b", True)}) == 12
+    assert started == [("Hello there.", {"queue": True})] and reader.calls == []
+
+
 @pytest.mark.parametrize(
     "options",
     [
-        {"volume": Variant("d", 1.0)},
+        {"pitch": Variant("d", 1.0)},
+        {"volume": Variant("d", 1.5)},
+        {"volume": Variant("d", float("nan"))},
+        {"marks": Variant("as", ["m1"])},
+        {"interrupt": Variant("s", "yes")},
         {"speed": Variant("s", "fast")},
         {"queue": Variant("s", "yes")},
         {"speed": Variant("d", float("nan"))},
@@ -414,3 +441,41 @@ def test_current_word_follows_word_events_and_clears_when_the_sentence_ends() ->
     service.on_job_finished(3, FinishReason.DONE)
     words = [change["CurrentWord"] for change in changed if "CurrentWord" in change]
     assert words == [[3, 1, 10, 15], [3, 1, 16, 20], [0, 0, -1, -1]]  # cleared once
+
+
+def test_system_voice_options_reach_the_reader_and_marks_come_back_as_signals() -> None:
+    service = make_service()
+    reader = FakeReader()
+    service.attach(reader)
+    reached: list[tuple[int, str]] = []
+    service.MarkReached = lambda job, name: reached.append((job, name))  # type: ignore[method-assign]
+    text = "One two. Three four."
+    options = {
+        "interrupt": Variant("b", True), "volume": Variant("d", 0.5),
+        "marks": Variant("a(su)", [["end", len(text)], ["middle", 9], ["start", 0]]),
+    }
+    job = service.say(text, options)
+    assert reader.calls[-1] == ("say-extra", True, 0.5, [len(text), 9, 0])
+    service.on_sentence_started(job, Sentence(0, "One two.", 0, 8))
+    assert reached == [(7, "start")]
+    service.on_sentence_started(job, Sentence(1, "Three four.", 9, 20))
+    assert reached == [(7, "start"), (7, "middle")]
+    service.on_job_finished(job, FinishReason.DONE)
+    assert reached[-1] == (7, "end")
+    with pytest.raises(UsageError, match="outside the text"):
+        service.say("Hi.", {"marks": Variant("a(su)", [["x", 4]])})
+    service.stop_job(12)
+    assert reader.calls[-1] == ("stop_job", 12)
+
+
+def test_marks_of_a_stopped_job_are_never_reported() -> None:
+    reached: list[tuple[int, str]] = []
+    tracker = MarkTracker(lambda job, name: reached.append((job, name)))
+    tracker.watch(3, [("a", 0), ("b", 10), ("c", 20)])
+    tracker.watch(4, [])
+    tracker.on_sentence_started(3, Sentence(0, "x", 0, 9))
+    tracker.on_sentence_started(9, Sentence(0, "x", 0, 99))  # another job
+    tracker.on_job_finished(3, FinishReason.STOPPED)
+    tracker.on_sentence_started(3, Sentence(2, "y", 20, 30))
+    tracker.on_job_finished(4, FinishReason.DONE)
+    assert reached == [(3, "a")]

@@ -20,6 +20,7 @@ from readaloud.doctor.probe import (
     NOTIFICATIONS_NAME,
     AudioFacts,
     BusFacts,
+    OverlayFacts,
     ServiceFacts,
     SystemProbe,
     TorchFacts,
@@ -98,6 +99,8 @@ class FakeProbe:
     service_facts: ServiceFacts = field(
         default_factory=lambda: ServiceFacts(True, "enabled", "active", {"DISPLAY": ":0"})
     )
+    overlay_facts: OverlayFacts = field(default_factory=lambda: OverlayFacts(platform="xcb"))
+    versions: dict[str, str] = field(default_factory=lambda: {"onnxruntime": "1.32.0"})
 
     def which(self, tool: str) -> str | None:
         return f"/usr/bin/{tool}" if tool in self.tools else None
@@ -106,7 +109,7 @@ class FakeProbe:
         return name in self.modules
 
     def module_version(self, distribution: str) -> str | None:
-        return "1.32.0" if distribution == "onnxruntime" else None
+        return self.versions.get(distribution)
 
     def library_available(self, name: str) -> bool:
         return name in self.libraries
@@ -144,6 +147,9 @@ class FakeProbe:
 
     def service(self) -> ServiceFacts:
         return self.service_facts
+
+    def overlay(self) -> OverlayFacts:
+        return self.overlay_facts
 
 
 def test_a_healthy_desktop_passes_every_check() -> None:
@@ -564,6 +570,54 @@ def test_system_probe_reads_path_from_its_environment(tmp_path: Path) -> None:
     probe = SystemProbe({"PATH": str(tmp_path)})
     assert probe.which("sh") is None
     assert SystemProbe({"PATH": os.defpath}).which("sh") is not None
+
+
+def overlay_probe(**changes: Any) -> FakeProbe:
+    probe = FakeProbe(configured=parse_config_text("[overlay]\nenabled = true\n"), **changes)
+    probe.modules.add("PySide6")
+    probe.versions["PySide6-Essentials"] = "6.11.3"
+    return probe
+
+
+def test_reading_bar_that_opens_a_window_passes() -> None:
+    assert doctor.check_overlay(overlay_probe()).line() == "ok    reading bar   PySide6 6.11.3 on xcb"
+    wayland = doctor.check_overlay(overlay_probe(environ=WAYLAND, overlay_facts=OverlayFacts("wayland")))
+    assert wayland.status is Status.OK and "decides whether it stays on top" in wayland.detail
+
+
+def test_reading_bar_without_pyside6_says_how_to_install_it() -> None:
+    probe = overlay_probe()
+    probe.modules.discard("PySide6")
+    result = doctor.check_overlay(probe)
+    assert result.status is Status.FAIL and "pip install 'readaloud[overlay]'" in result.fix
+
+
+def test_reading_bar_missing_x11_libraries_names_the_packages() -> None:
+    missing = OverlayFacts(error="From 6.5.0, xcb-cursor0 or libxcb-cursor0 is needed to load the Qt xcb "
+                                 "platform plugin.")
+    result = doctor.check_overlay(overlay_probe(overlay_facts=missing))
+    assert result.status is Status.FAIL
+    assert "libxcb-cursor0" in result.detail and "sudo apt install libxcb-cursor0" in result.fix
+
+
+def test_reading_bar_on_pyside6_6_12_0_before_python_3_12_is_refused() -> None:
+    probe = overlay_probe()
+    probe.versions["PySide6-Essentials"] = "6.12.0"
+    assert doctor.check_overlay(probe, python=(3, 11)).status is Status.FAIL
+    assert doctor.check_overlay(probe, python=(3, 12)).status is Status.OK
+
+
+def test_reading_bar_probe_opens_a_real_window_or_says_why(tmp_path: Path) -> None:
+    """The probe that `readaloud doctor` runs, on this machine: no display is a clear reason."""
+    from readaloud.doctor.probe import query_overlay
+
+    base = {key: os.environ[key] for key in ("PATH", "PYTHONPATH") if key in os.environ}
+    facts = query_overlay({**base, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)})
+    assert facts == OverlayFacts(platform="offscreen")
+    facts = query_overlay({**base, "QT_QPA_PLATFORM": "xcb", "HOME": str(tmp_path)})
+    assert facts.platform == "" and "could not connect to display" in facts.error
+    result = doctor.check_overlay(overlay_probe(overlay_facts=facts))
+    assert result.status is Status.FAIL and result.fix == doctor.NO_SESSION_FIX
 
 
 # -- system packages ---------------------------------------------------------------------------------

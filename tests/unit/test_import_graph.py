@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "readaloud"
+import readaloud
+
+# The package under test, wherever it is installed (scripts/python313-check tests an installed copy).
+PACKAGE = Path(readaloud.__file__).resolve().parent
 
 
 def _modules() -> dict[str, Path]:

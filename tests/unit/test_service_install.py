@@ -109,6 +109,9 @@ def test_install_writes_enables_and_reloads(tmp_path: Path) -> None:
     assert f"ExecStart={exe} daemon\n" in paths.unit.read_text()
     assert f"Exec={exe} daemon\n" in paths.dbus_service.read_text()
     assert f"Exec={exe} daemon\n" in paths.autostart.read_text()
+    spiel = paths.spiel_service.read_text()
+    assert "Name=io.github.readaloud.ReadAloud.Speech.Provider\n" in spiel
+    assert f"Exec={exe} daemon\n" in spiel and "SystemdService=readaloud.service\n" in spiel
     assert system.calls == [
         "--user is-system-running",
         "--user daemon-reload",
@@ -244,6 +247,10 @@ def test_shipped_files_match_what_install_writes() -> None:
         PACKAGED_COMMAND, PACKAGED_NOTE
     )
     assert (shipped / "readaloud.desktop").read_text() == render_autostart(PACKAGED_COMMAND, PACKAGED_NOTE)
+    spiel = "io.github.readaloud.ReadAloud.Speech.Provider"
+    assert (shipped / f"{spiel}.service").read_text() == render_dbus_service(
+        PACKAGED_COMMAND, PACKAGED_NOTE, name=spiel
+    )
 
 
 def test_unit_has_the_keys_the_session_needs() -> None:

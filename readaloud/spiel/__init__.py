@@ -1,0 +1,1 @@
+"""readaloud as a Spiel speech provider (``org.freedesktop.Speech.Provider``)."""
