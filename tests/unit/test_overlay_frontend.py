@@ -397,8 +397,12 @@ def test_with_the_reader_the_bar_shows_each_sentence_as_written_then_hides(harne
         received = []
         while (message := bar.next_message(timeout=1)) != SetState(BarState.IDLE):
             received.append(message)
-        assert received == [SetState(BarState.SPEAKING), ShowSentence("First one here.", job, 0),
-                            ShowSentence("And the second!", job, 1)]
+        # Each sentence as written, then each of its words as it is heard (offsets into the sentence).
+        assert received == [SetState(BarState.SPEAKING),
+                            ShowSentence("First one here.", job, 0),
+                            ShowWord(0, 5), ShowWord(6, 9), ShowWord(10, 15),
+                            ShowSentence("And the second!", job, 1),
+                            ShowWord(0, 3), ShowWord(4, 7), ShowWord(8, 15)]
     finally:
         frontend.stop()
         reader.close()
