@@ -147,7 +147,7 @@ def test_say_starts_its_job_through_the_say_handler_the_daemon_gives() -> None:
         service.say("Hello there.", {})  # still loading: the handler is not even asked
     service.attach(reader)
     assert service.say("Hello there.", {"queue": Variant("b", True)}) == 12
-    assert started == [("Hello there.", {"queue": True})] and reader.calls == []
+    assert started == [("Hello there.", {"queue": True, "breaks": []})] and reader.calls == []
 
 
 @pytest.mark.parametrize(
