@@ -73,7 +73,13 @@ def test_word_started_signals_follow_the_words_heard_at_the_sink(
     within = [d for d in differences if abs(d) <= 0.15]
     print(f"{len(signals)} WordStarted for {len(expected)} words; {len(differences)} matched Whisper's; "
           f"{len(within)} within 0.15 s; median signed difference {statistics.median(differences):+.3f} s")
-    assert len(within) >= 0.9 * len(expected)
+    assert len(signals) == len(expected), "one WordStarted per spoken word"
+    assert len(differences) >= 0.9 * len(expected), "the signals name the words that were heard"
+    # Whisper's own word starts scatter by about 0.1 s (the captions test sees that on a file, where
+    # no device latency exists), so one word says little; the median is where a latency the daemon
+    # failed to account for would show: the issue's 50 ms. Spread: the captions' tolerance.
+    assert abs(statistics.median(differences)) <= 0.05
+    assert statistics.median(abs(d) for d in differences) <= 0.12
     reply = bus.call("Get", "ss", [INTERFACE, CURRENT_WORD_PROPERTY],
                      interface="org.freedesktop.DBus.Properties")
-    assert reply.body[0].value == [0, 0, -1, -1]  # nothing is being heard now
+    assert list(reply.body[0].value) == [0, 0, -1, -1]  # nothing is being heard now

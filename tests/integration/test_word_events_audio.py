@@ -70,9 +70,15 @@ def test_word_events_come_when_the_words_are_heard(pulse_server: pulse.PulseServ
     pairs = [(events[block.a + i][0], events[block.a + i][1] - heard[block.b + i][1])
              for block in matcher.get_matching_blocks() for i in range(block.size)]
     print(" ".join(f"{word}:{difference:+.2f}" for word, difference in pairs))
-    differences = [abs(difference) for _, difference in pairs]
+    signed = [difference for _, difference in pairs]
+    differences = [abs(difference) for difference in signed]
     within = [difference for difference in differences if difference <= 0.15]
     print(f"{len(events)} word events for {len(expected)} words; {len(differences)} matched Whisper's words; "
-          f"{len(within)} within 0.15 s; median {statistics.median(differences):.3f} s")
-    assert len(events) <= len(expected)
-    assert len(within) >= 0.9 * len(expected)
+          f"{len(within)} within 0.15 s; median {statistics.median(differences):.3f} s, "
+          f"signed {statistics.median(signed):+.3f} s")
+    assert len(events) == len(expected), "one event per spoken word"
+    assert len(differences) >= 0.9 * len(expected), "the events name the words that were heard"
+    # As in test_daemon_words: Whisper scatters single words by ~0.1 s; a latency left out shows in
+    # the median (the issue's 50 ms), and the spread is held to the captions' tolerance.
+    assert abs(statistics.median(signed)) <= 0.05
+    assert statistics.median(differences) <= 0.12
