@@ -90,3 +90,21 @@ def transcribe_words(
     )
     return [(word.word.strip(), float(word.start), float(word.end))
             for segment in segments for word in (segment.words or ())]
+
+
+def heard_words(audio: np.ndarray, sample_rate: int = 24_000,
+                audible: float = 0.01) -> list[tuple[str, float, float]]:
+    """``transcribe_words`` with each start moved to where the word's sound begins.
+
+    Whisper lets a word's start swallow the silence before it (a pause at a comma, a wait between
+    chunks): its start is then up to a few tenths of a second early. The first audible sample inside
+    the word's span is when it is heard.
+    """
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    heard = []
+    for text, start, end in transcribe_words(audio, sample_rate):
+        first = round(start * sample_rate)
+        last = max(round(end * sample_rate), first + 1)
+        loud = np.flatnonzero(np.abs(audio[first:last]) > audible)
+        heard.append((text, start + loud[0] / sample_rate if len(loud) else start, end))
+    return heard

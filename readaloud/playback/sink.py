@@ -232,6 +232,7 @@ class SoundDeviceSink:
         self._channels = 1
         self._mono = np.zeros(0, dtype=np.float32)
         self._stream_latency = latency
+        self._heard_after: float | None = None
         self._resampler: LinearResampler | None = None
         self.audio_status = AudioStatus.OK
         self.device_rate = self.sample_rate
@@ -244,10 +245,13 @@ class SoundDeviceSink:
 
     @property
     def output_latency(self) -> float:
-        """The open stream's output latency as PortAudio reported it; the requested one before.
+        """How long the audio handed over now takes to be heard: as the device last said in the
+        audio callback (the sound server raises its buffering after under-runs), else as PortAudio
+        reported it when the stream opened (the requested latency before that).
 
-        Read by the audio callback: a plain attribute, set when a stream opens."""
-        return self._stream_latency
+        Read by the audio callback: plain attributes."""
+        heard_after = self._heard_after
+        return self._stream_latency if heard_after is None else heard_after
 
     def set_error_handler(self, handler: Callable[[str], None] | None) -> None:
         """Who hears about a lost device (called on a background thread). The ``Reader`` sets this."""
@@ -406,6 +410,7 @@ class SoundDeviceSink:
         self._generation += 1
         self._stream = stream
         self._stream_latency = float(stream.latency)
+        self._heard_after = None
         _count_streams(+1)
         stream.start()
         log.debug("audio stream open on %r at %d Hz, %d channel(s), latency %.3f s",
@@ -460,6 +465,12 @@ class SoundDeviceSink:
 
     def _audio(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         mono = outdata[:, 0] if self._channels == 1 else self._mono[:frames]
+        try:
+            heard_after = float(time.outputBufferDacTime - time.currentTime)
+        except (AttributeError, TypeError):
+            heard_after = 0.0
+        if 0.0 < heard_after < 10.0:  # some backends give no times (0) here
+            self._heard_after = heard_after
         callback = self._callback if self._active else None
         try:
             if callback is None:

@@ -29,6 +29,7 @@ class FakeStream:
         self.samplerate = kwargs["samplerate"]
         self.latency = 0.05
         self.finished_callback: Callable[[], None] = kwargs["finished_callback"]
+        self.callback: Callable[..., None] = kwargs["callback"]
         self.running = False
 
     def start(self) -> None:
@@ -240,3 +241,22 @@ def test_a_stream_reopened_after_playback_stopped_is_closed_when_idle(make_sink,
     sink.stop()  # the reader stopped meanwhile
     assert wait_for(lambda: sink.audio_status is AudioStatus.OK)
     assert wait_for(lambda: not sink.is_open)
+
+
+def test_word_timing_follows_the_latency_the_device_reports_as_it_plays(make_sink,
+                                                                        portaudio: FakePortAudio) -> None:
+    """After under-runs the sound server buffers more: what is handed over is heard later, and the
+    audio callback's times say by how much (PortAudio's figure at open does not change)."""
+    from types import SimpleNamespace
+
+    portaudio.system.append(PULSE)
+    sink, _ = make_sink()
+    sink.start(silence)
+    stream = portaudio.streams[-1]
+    assert sink.output_latency == pytest.approx(0.05)
+    out = np.zeros((256, stream.channels), dtype=np.float32)
+    stream.callback(out, 256, SimpleNamespace(outputBufferDacTime=12.4, currentTime=12.0), None)
+    assert sink.output_latency == pytest.approx(0.4)
+    # A backend that gives no times leaves the last figure.
+    stream.callback(out, 256, SimpleNamespace(outputBufferDacTime=0.0, currentTime=0.0), None)
+    assert sink.output_latency == pytest.approx(0.4)
