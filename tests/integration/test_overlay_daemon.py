@@ -100,18 +100,18 @@ def test_the_bar_follows_the_daemon_and_its_buttons_drive_it(bar_daemon: DaemonP
     screen.click(*buttons["resume"].center)
     wait_for(lambda: state(services) == "speaking", what="Resume to resume")
 
-    before = status(services)["sentence"]
-    assert isinstance(before, int) and before < len(SENTENCES) - 1
+    before = status(services)["sentence"]  # counts from 1, as status shows it
+    assert isinstance(before, int) and before < len(SENTENCES)
     screen.click(*buttons["skip"].center)
     now = wait_for(lambda: (at := status(services)["sentence"]) != before and at, what="Skip to skip")
     assert isinstance(now, int) and now > before
     # The bar shows the sentence the daemon is at.
-    expected = tokens(SENTENCES[now])[:6]
+    expected = tokens(SENTENCES[now - 1])[:6]
     shown: list[list[str]] = []
     try:
         wait_for(lambda: shown.append(bar_text(screen, window)[0]) or shown[-1][:6] == expected, timeout=60)
     except AssertionError:
-        raise AssertionError(f"the bar shows {shown[-1]}, not sentence {now + 1} {expected}") from None
+        raise AssertionError(f"the bar shows {shown[-1]}, not sentence {now} {expected}") from None
 
     screen.click(*buttons["stop"].center)
     wait_for(lambda: state(services) == "idle", what="Stop to stop")
