@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from dbus_fast import MessageType, Variant
 
+from readaloud.dbus.names import INTERFACE, MPRIS_BUS_NAME, MPRIS_PATH, MPRIS_PLAYER_INTERFACE
 from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     Bus,
     DaemonProcess,
@@ -34,11 +35,10 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.desktop]
 
-IFACE = "io.github.readaloud.ReadAloud1"
+IFACE = INTERFACE
 PREFIX = IFACE + ".Error."
-PLAYER = "org.mpris.MediaPlayer2.Player"
-MPRIS_NAME = "org.mpris.MediaPlayer2.readaloud"
-MPRIS_PATH = "/org/mpris/MediaPlayer2"
+PLAYER = MPRIS_PLAYER_INTERFACE
+MPRIS_NAME = MPRIS_BUS_NAME
 
 LONG = (
     "The old lighthouse stood at the edge of the cliff for more than a century. "

@@ -13,6 +13,7 @@ import time
 import pytest
 from dbus_fast import MessageType, Variant
 
+from readaloud.dbus.names import INTERFACE, MPRIS_BUS_NAME, MPRIS_PATH, MPRIS_PLAYER_INTERFACE
 from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     Bus,
     DaemonProcess,
@@ -27,11 +28,10 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.desktop]
 
-IFACE = "io.github.readaloud.ReadAloud1"
+IFACE = INTERFACE
 PREFIX = IFACE + ".Error."
-PLAYER = "org.mpris.MediaPlayer2.Player"
-MPRIS_NAME = "org.mpris.MediaPlayer2.readaloud"
-MPRIS_PATH = "/org/mpris/MediaPlayer2"
+PLAYER = MPRIS_PLAYER_INTERFACE
+MPRIS_NAME = MPRIS_BUS_NAME
 PROPERTIES = "org.freedesktop.DBus.Properties"
 
 
