@@ -273,7 +273,7 @@ def test_other_modules_keep_working_and_readaloud_can_be_the_default(warm: Syste
     _stop(warm.speechd)
     warm.speechd = _start_speechd(warm.services)
     start = time.monotonic()
-    sentence = "Orange lanterns swayed above the narrow street."
+    sentence = "Seven orange lanterns hung above the narrow street."  # every voice: WER 0
     assert warm.spd_say("-w", sentence).returncode == 0  # no -o: the default module
     assert word_error_rate(sentence, heard(recorder, start)) <= 0.25
     modules = warm.spd_say("-O", timeout=30).stdout.split()
