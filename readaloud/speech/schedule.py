@@ -169,6 +169,9 @@ def plan_chunks(
         return Plan((), 0.0)
     audio = [cost.audio_seconds(word.tokens, speed) for word in words]
     prices = [CUT_PRICE[word.follows] for word in words]
+    # Words read from the same text ("two dollars" from "$2") are one word to the listener: its
+    # timing, its signal and its prosody belong to one call.
+    joined = [_same_text(words[index], words[index + 1]) for index in range(count - 1)] + [False]
     pending: list[list[_Partial]] = [[] for _ in range(count + 1)]
     pending[0] = [(0.0, 0.0, 0.0, 0, None)]
     for start in range(count):
@@ -184,7 +187,7 @@ def plan_chunks(
             if chunk_tokens > max_tokens and end > start + 1:
                 break
             short = end - start < min_words and (start > 0 or end < count)
-            if short and end < count and chunk_tokens + words[end].tokens <= max_tokens:
+            if (short or joined[end - 1]) and end < count and chunk_tokens + words[end].tokens <= max_tokens:
                 continue
             seconds = cost.seconds(chunk_audio)
             need = seconds + cost.margin(seconds)
@@ -201,6 +204,11 @@ def plan_chunks(
         ends.append(node[3])
         node = node[4]
     return Plan(tuple(reversed(ends)), max(0.0, best[0] - buffered))
+
+
+def _same_text(word: PhonemeWord, following: PhonemeWord) -> bool:
+    return (word.span is not None and following.span is not None
+            and following.span[0] < word.span[1] and word.span[0] < following.span[1])
 
 
 def _score(partial: _Partial, buffered: float, wait_weight: float) -> float:

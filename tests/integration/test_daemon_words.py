@@ -5,6 +5,7 @@ words of a paragraph, in order, each when Whisper hears that word on the recorde
 from __future__ import annotations
 
 import difflib
+import itertools
 import statistics
 import time
 
@@ -22,15 +23,15 @@ from tests.integration.daemon_fixtures import (  # noqa: F401  (fixtures)
     recorder,
     services,
 )
+from tests.integration.test_captions_audio import PARAGRAPHS
 from tests.speech_check import heard_words, words
 
 pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.desktop]
 
 RATE = 24_000
-PARAGRAPH = (
-    "Every spring the river rose above its banks, and the farmers moved their animals to the hills. "
-    "The children liked those weeks best, because school was closed and the roads became canals."
-)
+# Three paragraphs (108 words): the same text the captions are checked on, so the live signals and
+# the written captions answer to the same words.
+PARAGRAPH = PARAGRAPHS
 
 
 def _timeline(recorder: Recorder, since: float) -> tuple[np.ndarray, float]:
@@ -59,7 +60,9 @@ def test_word_started_signals_follow_the_words_heard_at_the_sink(
     signals = [(t, body) for t, member, body in bus.signals
                if t >= since and member == WORD_STARTED_SIGNAL and body[0] == job]
     spans = [(body[2], body[3]) for _, body in signals]
-    assert spans == sorted(spans) and len(set(spans)) == len(spans), "out of order or repeated"
+    repeated = [PARAGRAPH[start:end] for (start, end), after in itertools.pairwise(spans)
+                if after <= (start, end)]
+    assert not repeated, f"out of order or repeated: {repeated}"
     events = [(word, t) for t, (start, end) in zip([t for t, _ in signals], spans, strict=True)
               for word in words(PARAGRAPH[start:end])[:1]]
     heard = [(word, first_sample_at + start) for text, start, _ in heard_words(audio, RATE)
@@ -74,14 +77,11 @@ def test_word_started_signals_follow_the_words_heard_at_the_sink(
     print(f"{len(signals)} WordStarted for {len(expected)} words; {len(differences)} matched Whisper's; "
           f"{len(within)} within 0.15 s; median signed difference {statistics.median(differences):+.3f} s")
     assert len(signals) == len(expected), "one WordStarted per spoken word"
-    # Against when each word is heard (Whisper's word, from its first audible sample:
-    # tests.speech_check.heard_words). A latency left out would move them all: the median offset is
-    # within the issue's 50 ms, and the spread within the 0.12 s the issue allows captions. Issue 13's
-    # "90 % each within 0.15 s" is not asserted: runs here give 78-97 %, a few words per paragraph
-    # off by 0.15-0.25 s either way, as Whisper's own word starts scatter; the issue stays open.
-    assert len(differences) >= 0.9 * len(expected), "the signals name the words that were heard"
-    assert abs(statistics.median(differences)) <= 0.05
-    assert statistics.median(abs(d) for d in differences) <= 0.12
+    # Against when each word is heard: Whisper's word, from its first audible sample
+    # (tests.speech_check.heard_words). Whisper tiny misplaces a few word starts in any text by
+    # 0.15-0.5 s (the same words, offline, in the written file), so the fraction is over 108 words.
+    assert len(within) >= 0.9 * len(expected), "WordStarted within 0.15 s of the word heard"
+    assert abs(statistics.median(differences)) <= 0.05, "a latency left out moves every word"
     reply = bus.call("Get", "ss", [INTERFACE, CURRENT_WORD_PROPERTY],
                      interface="org.freedesktop.DBus.Properties")
     assert list(reply.body[0].value) == [0, 0, -1, -1]  # nothing is being heard now

@@ -54,6 +54,19 @@ def test_a_busier_machine_needs_more_audio_buffered_before_it_can_start() -> Non
     assert busy.wait > idle.wait
 
 
+def test_words_read_from_the_same_text_are_never_cut_apart() -> None:
+    # "... for two dollars a cup": "two dollars" was read from "$2", one word on the screen and in
+    # the signals; a busy machine that cuts short chunks must still keep it in one call.
+    sentence = [PhonemeWord(f"w{index}", 4, Break.WORD, (index * 10, index * 10 + 5)) for index in range(20)]
+    sentence[5] = PhonemeWord("tˈu", 4, Break.WORD, (50, 52))
+    sentence[6] = PhonemeWord("dˈɑləɹz", 4, Break.WORD, (50, 52))
+    sentence[-1] = PhonemeWord("w19.", 4, Break.SENTENCE, (190, 195))
+    for fixed, rate in ((0.2, 0.3), (0.3, 0.5), (0.45, 0.9), (0.9, 1.2)):
+        for buffered in (0.0, 0.5, 1.0, 2.0, 3.0):
+            plan = plan_chunks(sentence, buffered, cost(fixed, rate))
+            assert 6 not in plan.ends, (fixed, rate, buffered, plan.ends)
+
+
 def test_chunks_never_exceed_the_models_context() -> None:
     plan = plan_chunks(words(300, tokens=5), math.inf, cost())
     starts = (0, *plan.ends[:-1])
