@@ -5,7 +5,8 @@ daemon into a private PulseAudio null sink (what a user would hear), with 0 and 
 busy by another process (``sh -c 'while :; do :; done'``), it prints:
 
 * time to first sound (from the command to the first audible sample at the sink), and that time
-  over the synthesis time of the sentence's first four words on the idle machine;
+  over the synthesis time of the sentence's first four words on the idle machine, and over the
+  synthesis time of the first chunk the daemon chose (from its debug log);
 * the longest silence anywhere, and silences inside sentences beyond the pauses the model itself
   puts in that sentence when it reads it whole (commas and the like);
 * under-runs, from ``readaloud status --json``.
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -43,6 +45,7 @@ from tests.support.continuity import (  # noqa: E402
 from tests.support.services import (  # noqa: E402
     SINK,
     Bus,
+    DaemonProcess,
     Services,
     private_services,
     readaloud,
@@ -68,9 +71,13 @@ LONG_SENTENCES = (
 WARM_UP = "The kettle is on, and the tea will be ready in a minute."
 
 
+FIRST_CHUNK = re.compile(r"sentence 0, words 0-\d+ of \d+: [\d.]+ s of audio in ([\d.]+) s")
+
+
 @dataclass
 class Reading:
     first_sound: float
+    first_chunk: float  # synthesis seconds of the first chunk the daemon chose
     longest_silence: float
     inside_excess: list[float]  # per sentence: longest silence inside it beyond the model's own
     underruns: int
@@ -89,7 +96,9 @@ class _Server:
         self.env = services.env
 
 
-def read_once(services: Services, bus: Bus, text: str, own_pauses: list[float]) -> Reading:
+def read_once(services: Services, daemon: DaemonProcess, bus: Bus, text: str,
+              own_pauses: list[float]) -> Reading:
+    logged = len(daemon.log())
     recording = pulse.Recording(_Server(services)).start()  # type: ignore[arg-type]
     time.sleep(0.3)
     since = time.monotonic()
@@ -107,8 +116,12 @@ def read_once(services: Services, bus: Bus, text: str, own_pauses: list[float]) 
     heard = audio[first:]
     excess = excess_inside_sentences(heard, [max(0, start - first) for start in starts], own_pauses)
     status = json.loads(readaloud(services, "status", "--json").stdout)
+    chunk = FIRST_CHUNK.search(daemon.log()[logged:])
+    if chunk is None:
+        raise RuntimeError("the daemon's debug log names no first chunk")
     return Reading(
         first_sound=recording.time_of(first) - since,
+        first_chunk=float(chunk.group(1)),
         longest_silence=longest_pause(heard),
         inside_excess=excess,
         underruns=int(status.get("underruns", -1)),
@@ -149,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             bus.watch("type='signal',interface='io.github.readaloud.ReadAloud1'")
             hogs = hog(cores)
             try:
-                read_once(services, bus, WARM_UP, [0.0])
+                read_once(services, daemon, bus, WARM_UP, [0.0])
                 for kind, texts in kinds.items():
-                    readings = [read_once(services, bus, text, own[text]) for text in texts]
+                    readings = [read_once(services, daemon, bus, text, own[text]) for text in texts]
                     ratio = statistics.median(
                         r.first_sound / four_words[t] for r, t in zip(readings, texts, strict=True))
                     rows.append((cores, kind, readings, ratio))
@@ -163,12 +176,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"voice {VOICE}; load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print("\n| busy cores | text | first sound | first sound / first 4 words idle | longest silence "
+    print("\n| busy cores | text | first sound | first sound / first 4 words idle "
+          "| first sound / first chunk's synthesis | longest silence "
           "| worst silence inside a sentence, beyond the model's own | under-runs |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for cores, kind, readings, ratio in rows:
         print(f"| {cores} | {kind} | {statistics.median(r.first_sound for r in readings):.2f} s "
-              f"| {ratio:.2f} | {max(r.longest_silence for r in readings):.2f} s "
+              f"| {ratio:.2f} | {statistics.median(r.first_sound / r.first_chunk for r in readings):.2f} "
+              f"| {max(r.longest_silence for r in readings):.2f} s "
               f"| {max(max(r.inside_excess) for r in readings):.2f} s "
               f"| {sum(r.underruns for r in readings)} |")
     return 0

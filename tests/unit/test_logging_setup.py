@@ -59,7 +59,7 @@ def test_daemon_in_a_terminal_logs_info_with_timestamps() -> None:
     emit()
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
-    assert re.fullmatch(r"\d\d:\d\d:\d\d INFO readaloud\.test: info line", lines[0])
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d\d\d INFO readaloud\.test: info line", lines[0])
 
 
 def test_under_systemd_lines_have_no_timestamps() -> None:
