@@ -85,7 +85,8 @@ def setup_logging(
     elif under_systemd(environ):
         formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
     elif daemon:
-        formatter = logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        formatter = logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s",
+                                      "%H:%M:%S")
     else:
         formatter = logging.Formatter("readaloud: %(levelname)s: %(message)s")
     handler = logging.StreamHandler(stream)
