@@ -140,7 +140,7 @@ def system_voice(services: Services) -> Iterator[SystemVoice]:
     speechd = _start_speechd(services)
     voice = SystemVoice(services, speechd)
     yield voice
-    _stop(speechd)
+    _stop(voice.speechd)  # a test may have restarted it
     pid = voice.owner_pid()
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
