@@ -55,7 +55,13 @@ from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
 from readaloud.speech.breaks import prepare_at_breaks
-from readaloud.speech.schedule import FIRST_SOUND_WAIT_WEIGHT, Planner, SynthesisCost, plan_chunks
+from readaloud.speech.schedule import (
+    FIRST_SOUND_WAIT_WEIGHT,
+    MID_SENTENCE_WAIT_WEIGHT,
+    Planner,
+    SynthesisCost,
+    plan_chunks,
+)
 from readaloud.speech.spans import synthesize_timed_span
 from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
@@ -986,8 +992,14 @@ class Reader:
                 buffered = self._buffered_locked() / self._rate
                 silent = self._ring.read_position >= self._ring.written
             held_seconds = sum(len(chunk.audio) for chunk in held) / self._rate
-            # Before the first sound of a request, every moment of waiting is felt.
-            weight = FIRST_SOUND_WAIT_WEIGHT if silent and not started and tag.sentence.index == 0 else 1.0
+            # Before the first sound of a request every moment of waiting is felt; once the
+            # sentence plays, a wait is a stutter.
+            if not holding:
+                weight = MID_SENTENCE_WAIT_WEIGHT
+            elif silent and not started and tag.sentence.index == 0:
+                weight = FIRST_SOUND_WAIT_WEIGHT
+            else:
+                weight = 1.0
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
                               speed=speed, wait_weight=weight)
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",

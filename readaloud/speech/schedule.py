@@ -42,6 +42,9 @@ MIN_CHUNK_WORDS = 3
 STUB_PRICE = 1.0
 # How much dearer a second of waiting is before a request's first sound than between sentences.
 FIRST_SOUND_WAIT_WEIGHT = 2.0
+# And in the middle of a sentence that is already playing, where a wait is a stutter: dearer than
+# any number of cuts a sentence could need.
+MID_SENTENCE_WAIT_WEIGHT = 8.0
 # Partial plans kept per cut position (a beam: exact search is not worth its time on long sentences).
 BEAM = 6
 

@@ -21,7 +21,12 @@ from typing import IO
 import numpy as np
 
 from readaloud.speech.breaks import prepare_at_breaks
-from readaloud.speech.schedule import FIRST_SOUND_WAIT_WEIGHT, SynthesisCost, plan_chunks
+from readaloud.speech.schedule import (
+    FIRST_SOUND_WAIT_WEIGHT,
+    MID_SENTENCE_WAIT_WEIGHT,
+    SynthesisCost,
+    plan_chunks,
+)
 from readaloud.speech.spans import synthesize_span
 from readaloud.speech.types import Sentence, Synthesizer
 from readaloud.spiel.stream import EventType, audio_chunk, event_chunk, header
@@ -112,8 +117,12 @@ def _sentence_audio(synthesizer: Synthesizer, sentence: Sentence, request: Spiel
     words = synthesizer.phonemize(sentence, voice)
     position = 0
     while position < len(words.words):
-        # Before the first sound, every moment of waiting is felt.
-        weight = 1.0 if playback.started else FIRST_SOUND_WAIT_WEIGHT
+        # Before the first sound every moment of waiting is felt; inside a sentence that is
+        # playing, a wait is a stutter.
+        if not playback.started:
+            weight = FIRST_SOUND_WAIT_WEIGHT
+        else:
+            weight = MID_SENTENCE_WAIT_WEIGHT if position else 1.0
         plan = plan_chunks(words.words[position:], playback.ahead(), cost, speed=speed, wait_weight=weight)
         end = position + plan.first_end
         audio = synthesize_span(synthesizer, words, position, end, voice, speed, cost, clock)

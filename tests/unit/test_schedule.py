@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readaloud.speech.schedule import MIN_CHUNK_WORDS, SynthesisCost, plan_chunks
+from readaloud.speech.schedule import MID_SENTENCE_WAIT_WEIGHT, MIN_CHUNK_WORDS, SynthesisCost, plan_chunks
 from readaloud.speech.types import Break, PhonemeWord
 
 
@@ -46,6 +46,17 @@ def test_a_cut_falls_at_a_comma_rather_than_between_the_words_of_a_phrase() -> N
 def test_a_slow_machine_waits_longer_rather_than_cutting_a_short_sentence() -> None:
     plan = plan_chunks(words(5), 0.0, cost(fixed=0.5, rate=0.9))
     assert plan.ends == (5,)
+
+
+def test_inside_a_sentence_that_is_playing_more_cuts_beat_any_wait() -> None:
+    # Between sentences a short wait is cheaper than two more cuts; once the sentence is heard, a
+    # wait is a stutter, so the same words are cut finer and need none.
+    slow = cost(fixed=0.45, rate=0.7)
+    between = plan_chunks(words(14), 1.8, slow)
+    playing = plan_chunks(words(14), 1.8, slow, wait_weight=MID_SENTENCE_WAIT_WEIGHT)
+    assert between.wait > 0.2
+    assert playing.wait == 0.0
+    assert len(playing.ends) > len(between.ends)
 
 
 def test_a_busier_machine_needs_more_audio_buffered_before_it_can_start() -> None:
