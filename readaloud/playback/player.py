@@ -58,6 +58,7 @@ from readaloud.speech.breaks import prepare_at_breaks
 from readaloud.speech.schedule import (
     FIRST_SOUND_WAIT_WEIGHT,
     MID_SENTENCE_WAIT_WEIGHT,
+    NEGLIGIBLE_WAIT_SECONDS,
     Planner,
     SynthesisCost,
     plan_chunks,
@@ -990,25 +991,21 @@ class Reader:
                 if not self._valid_locked(tag):
                     return started, False
                 buffered = self._buffered_locked() / self._rate
-                silent = self._ring.read_position >= self._ring.written
             held_seconds = sum(len(chunk.audio) for chunk in held) / self._rate
-            # Before the first sound of a request every moment of waiting is felt; once the
-            # sentence plays, a wait is a stutter.
-            if not holding:
-                weight = MID_SENTENCE_WAIT_WEIGHT
-            elif silent and not started and tag.sentence.index == 0:
-                weight = FIRST_SOUND_WAIT_WEIGHT
-            else:
-                weight = 1.0
+            # Once a sentence plays, a wait is a stutter (held at a clause, too). Once part of it is
+            # made, the wait left is the silence before it (which a hand-over only ends after a
+            # whole next chunk, so a small planned wait grows into a long one): cut finer rather.
+            # Before a sentence, silence beyond its pause is felt too, though less.
+            weight = MID_SENTENCE_WAIT_WEIGHT if started or held else FIRST_SOUND_WAIT_WEIGHT
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
                               speed=speed, wait_weight=weight)
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",
                       tag.sentence.index, position, buffered, held_seconds, plan.ends, plan.wait)
-            if holding and held and plan.wait <= 0:
+            if holding and held and plan.wait <= NEGLIGIBLE_WAIT_SECONDS:
                 if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START, gain):
                     return started, False
                 started, holding, held = True, False, []
-            elif not holding and plan.wait > 0 and segment_end == count:
+            elif not holding and plan.wait > NEGLIGIBLE_WAIT_SECONDS and segment_end == count:
                 if words.words[position - 1].follows >= Break.CLAUSE:
                     with self._cond:  # at a clause already: wait here
                         self._ring.mark(_Boundary(_Kind.HOLD, tag))

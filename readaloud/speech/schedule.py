@@ -40,8 +40,12 @@ CUT_PRICE = {Break.WORD: 0.5, Break.CLAUSE: 0.08, Break.SENTENCE: 0.0}
 MIN_CHUNK_WORDS = 3
 # A last chunk of a word or two after a cut sounds tacked on: cut earlier if at all possible.
 STUB_PRICE = 1.0
-# How much dearer a second of waiting is before a request's first sound than between sentences.
+# How much dearer a second of silence before a sentence starts is than one cut (CUT_PRICE): before
+# a request's first sound, and between sentences once what is buffered has run out.
 FIRST_SOUND_WAIT_WEIGHT = 2.0
+# A planned wait this short is inside the plan's own safety margin: not worth holding audio back
+# for, since a hold lasts until the next chunk is made (a second or more), not just the wait.
+NEGLIGIBLE_WAIT_SECONDS = 0.15
 # And in the middle of a sentence that is already playing, where a wait is a stutter: dearer than
 # any number of cuts a sentence could need.
 MID_SENTENCE_WAIT_WEIGHT = 8.0
