@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from readaloud.playback.player import Reader, State
-from readaloud.speech.schedule import Plan, Planner, SynthesisCost, plan_chunks
+from readaloud.speech.schedule import NEGLIGIBLE_WAIT_SECONDS, Plan, Planner, SynthesisCost, plan_chunks
 from readaloud.speech.types import PhonemeWord
 from tests.fakes import (
     SAMPLE_RATE,
@@ -180,3 +180,18 @@ def test_falling_behind_mid_sentence_waits_at_the_next_clause(late_at) -> None:
     assert (second[1].start - second[0].end) / SAMPLE_RATE > 0.5
     # ... right after "afternoon,", and deliberate: not an under-run
     assert m.reader.underruns.count == 0
+
+
+def test_a_wait_within_the_plans_margin_does_not_hold_a_sentence_back(machine) -> None:
+    # A plan that always foresees a few tens of ms of waiting (inside its own safety margin).
+    # Holding audio back for it would last until the whole sentence is made, not a few tens of ms.
+    def small_waits(rest: list[PhonemeWord], buffered: float, cost: SynthesisCost, *,
+                    speed: float = 1.0, wait_weight: float = 1.0) -> Plan:
+        return Plan((*range(3, len(rest), 3), len(rest)), NEGLIGIBLE_WAIT_SECONDS / 3)
+
+    m = machine(linear(0.1, 0.2), planner=small_waits)
+    heard = listen(m.read(PARAGRAPH))
+    first_call = 0.1 + 0.2 * 3 * WORD
+    assert heard.first_sound <= first_call + 0.05
+    assert heard.inside == []
+    assert max(heard.between) <= PAUSE + 0.05
