@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import dataclasses
 import functools
 import logging
@@ -38,12 +39,16 @@ if TYPE_CHECKING:
     from readaloud.playback.player import Reader
     from readaloud.playback.sink import Sink
     from readaloud.speech.assets.meter import DownloadObserver, DownloadStatus
+    from readaloud.speech.schedule import SynthesisCost
     from readaloud.speech.synthesizer import KokoroSynthesizer
+    from readaloud.speech.types import Synthesizer
     from readaloud.spiel.synthesis import SpielSynthesis
 
 log = logging.getLogger(__name__)
 
-WARM_UP_TEXT = "Ready."
+# Long enough for a short and a long call: the pair teaches the scheduler what a call costs here.
+WARM_UP_TEXT = "Ready to read aloud whatever you select next."
+WARM_UP_FIRST_WORDS = 4
 
 
 class Frontend(Protocol):
@@ -54,22 +59,35 @@ class Frontend(Protocol):
 
 def build_speech(
     config: Config, voice: str, speed: float, observer: DownloadObserver | None = None
-) -> KokoroSynthesizer:
+) -> tuple[KokoroSynthesizer, SynthesisCost]:
     """Load the model and the configured voice, then synthesize once so the first request is warm.
 
     A first run downloads them; ``observer`` hears how far that has got (on the loading thread).
+    Also returns what the warm-up calls cost, so that the first request's cuts are planned from
+    this machine's speed rather than from a guess.
     """
     from readaloud.speech.synthesizer import build_synthesizer
 
     started = time.monotonic()
     synthesizer = build_synthesizer(config, observer=observer)
     loaded = time.monotonic()
-    for sentence in synthesizer.sentences(WARM_UP_TEXT)[:1]:
-        for _audio in synthesizer.synthesize(sentence, voice, speed):
-            pass
+    cost = warm_up(synthesizer, voice, speed)
     log.info("model loaded in %.1f s, warm-up synthesis %.1f s", loaded - started,
              time.monotonic() - loaded)
-    return synthesizer
+    return synthesizer, cost
+
+
+def warm_up(synthesizer: Synthesizer, voice: str, speed: float) -> SynthesisCost:
+    """Synthesize the warm-up sentence's first words, then all of it; the cost model of both."""
+    from readaloud.speech.schedule import SynthesisCost
+    from readaloud.speech.spans import synthesize_span
+
+    cost = SynthesisCost()
+    for sentence in synthesizer.sentences(WARM_UP_TEXT)[:1]:
+        words = synthesizer.phonemize(sentence, voice)
+        for end in sorted({min(WARM_UP_FIRST_WORDS, len(words.words)), len(words.words)}):
+            synthesize_span(synthesizer, words, 0, end, voice, speed, cost, time.monotonic)
+    return cost
 
 
 def build_sink(config: Config) -> Sink:
@@ -223,7 +241,7 @@ class Daemon:
             with contextlib.suppress(RuntimeError):  # the loop closed: the daemon is exiting
                 post(lambda: service.set_load_progress(progress))
 
-        def build() -> tuple[KokoroSynthesizer, Sink]:
+        def build() -> tuple[tuple[KokoroSynthesizer, SynthesisCost], Sink]:
             try:
                 return build_speech(config, voice, speed, downloading), build_sink(config)
             except ReadaloudError:
@@ -242,7 +260,7 @@ class Daemon:
         if not loading.done():
             loading.cancel()
             return False
-        synthesizer, sink = loading.result()  # a ReadaloudError here ends the daemon with its message
+        (synthesizer, cost), sink = loading.result()  # a ReadaloudError here ends the daemon
         from readaloud.playback.player import Reader
         from readaloud.speech.synthesizer import text_options_from_config
 
@@ -250,7 +268,7 @@ class Daemon:
         self._reader = reader = Reader(
             synthesizer, sink, voice=voice, speed=speed,
             sentence_pause=playback.sentence_pause, lookahead=playback.lookahead,
-            preroll=playback.preroll, post=poster(loop), post_later=later_poster(loop),
+            preroll=playback.preroll, post=poster(loop), post_later=later_poster(loop), cost=cost,
         )
 
         def apply_text_options(new: Config) -> None:
@@ -258,7 +276,7 @@ class Daemon:
 
         self.app.attach(reader, apply_text_options=apply_text_options)
         if self.spiel is not None:
-            self.spiel.attach(synthesizer)
+            self.spiel.attach(synthesizer, copy.deepcopy(cost))
         assert self.service is not None and self.mpris is not None
         self.service.attach(reader)
         self.mpris.attach(reader)

@@ -110,7 +110,7 @@ class SynthesisCost:
         mean_x = sum(w * x for w, (x, _) in zip(weights, points, strict=True)) / total
         mean_y = sum(w * y for w, (_, y) in zip(weights, points, strict=True)) / total
         spread = sum(w * (x - mean_x) ** 2 for w, (x, _) in zip(weights, points, strict=True)) / total
-        if len(points) >= 3 and spread >= 0.25:
+        if len(points) >= 2 and spread >= 0.25:
             covariance = sum(
                 w * (x - mean_x) * (y - mean_y) for w, (x, y) in zip(weights, points, strict=True)
             ) / total

@@ -142,8 +142,12 @@ class SpielSynthesis:
         # concurrent requests seldom teach it at once, and a race only blurs an estimate).
         self._cost = SynthesisCost()
 
-    def attach(self, synthesizer: Synthesizer) -> None:
+    def attach(self, synthesizer: Synthesizer, cost: SynthesisCost | None = None) -> None:
+        """Start serving requests with ``synthesizer``; ``cost`` is what its calls cost here, if
+        known (the daemon's warm-up measures it)."""
         self._synthesizer = synthesizer
+        if cost is not None:
+            self._cost = cost
         self._ready.set()
 
     def start(self, fd: int, request: SpielRequest) -> threading.Thread:
