@@ -971,12 +971,13 @@ class Reader:
                              gain: float) -> tuple[bool, bool]:
         """Synthesize ``tag``'s sentence chunk by chunk, cut where the cost model says.
 
-        A sentence is handed to playback only once the audio made so far, plus what is still
-        queued before it, lasts until the rest can be made (the plan needs no wait): any waiting
-        then falls between sentences. When synthesis falls behind in the middle of a sentence (the
-        machine got busier), the chunk in progress ends at the next clause and the rest waits
-        there, never in the middle of a phrase. The cache keeps the audio before ``gain``, so a
-        sentence heard again plays at its new job's volume. Returns (started, completed).
+        A sentence is handed to playback as soon as its first chunk is made, after as much
+        silence as the plan says the rest needs to follow without a gap: any waiting then falls
+        between sentences, and lasts no longer than needed. When synthesis falls behind in the
+        middle of a sentence (the machine got busier), the chunk in progress ends at the next
+        clause and the rest waits there, never in the middle of a phrase. The cache keeps the
+        audio before ``gain``, so a sentence heard again plays at its new job's volume. Returns
+        (started, completed).
         """
         words = self._synthesizer.phonemize(tag.sentence, voice)
         count = len(words.words)
@@ -1001,8 +1002,12 @@ class Reader:
                               speed=speed, wait_weight=weight)
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",
                       tag.sentence.index, position, buffered, held_seconds, plan.ends, plan.wait)
-            if holding and held and plan.wait <= NEGLIGIBLE_WAIT_SECONDS:
-                if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START, gain):
+            if holding and held:
+                # Start it now, after exactly the silence the plan needs: holding it back instead
+                # would last until the next chunk is made, however small the wait.
+                lead = plan.wait if plan.wait > NEGLIGIBLE_WAIT_SECONDS else 0.0
+                if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START, gain,
+                                       lead=lead):
                     return started, False
                 started, holding, held = True, False, []
             elif not holding and plan.wait > NEGLIGIBLE_WAIT_SECONDS and segment_end == count:
@@ -1048,15 +1053,18 @@ class Reader:
         )
         return _Chunk(span.audio, starts)
 
-    def _hand_over(self, tag: _Tag, chunks: list[_Chunk], kind: _Kind | None, gain: float) -> bool:
-        """Write ``chunks`` to the ring for playback, after a ``kind`` marker, with a marker where
-        each word starts, scaled by ``gain`` (here, not in the audio callback, which only copies);
-        False if stale."""
+    def _hand_over(self, tag: _Tag, chunks: list[_Chunk], kind: _Kind | None, gain: float,
+                   *, lead: float = 0.0) -> bool:
+        """Write ``chunks`` to the ring for playback, after ``lead`` seconds of silence and a
+        ``kind`` marker, with a marker where each word starts, scaled by ``gain`` (here, not in the
+        audio callback, which only copies); False if stale."""
         if gain != 1.0:
             chunks = [_Chunk(chunk.audio * np.float32(gain), chunk.words) for chunk in chunks]
         with self._cond:
             if not self._valid_locked(tag):
                 return False  # stopped, skipped or restarted: the audio in hand is dropped
+            if lead > 0 and not self._write_locked(np.zeros(round(lead * self._rate), np.float32), tag):
+                return False
             if kind is not None:
                 self._ring.mark(_Boundary(kind, tag))
             for chunk in chunks:

@@ -150,16 +150,25 @@ def test_an_estimate_learned_on_a_busy_machine_follows_it_when_it_becomes_idle(m
     assert m.reader.synthesis_cost.seconds(3.0) == pytest.approx(0.2 + 0.3 * 3.0, rel=0.25)
 
 
+SLOW_CALL = 1.5  # seconds a call costs once the machine below gets busy
+
+
 def late_from(word: str) -> Callable[..., Plan]:
-    """A planner that cuts every two words and, from ``word`` on, finds that the rest cannot
-    be ready in time until 5 s of audio are buffered: what happens when the machine gets busy."""
+    """A planner that cuts every two words and, from ``word`` on, finds that the rest cannot be
+    ready in time without waiting as long as calls of ``SLOW_CALL`` seconds each need: what
+    happens when the machine gets busy."""
     late = False
 
     def plan(rest: list[PhonemeWord], buffered: float, cost: SynthesisCost, *, speed: float = 1.0,
              wait_weight: float = 1.0) -> Plan:
         nonlocal late
         late = late or rest[0].phonemes == word
-        return Plan((*range(2, len(rest), 2), len(rest)), max(0.0, 5.0 - buffered) if late else 0.0)
+        ends = (*range(2, len(rest), 2), len(rest))
+        if not late:
+            return Plan(ends, 0.0)
+        # Chunk k is ready after k + 1 calls, and plays after the audio of the k chunks before it.
+        lateness = max(SLOW_CALL * (k + 1) - 2 * WORD * k for k in range(len(ends)))
+        return Plan(ends, max(0.0, lateness - buffered))
 
     return plan
 
@@ -169,7 +178,8 @@ def test_falling_behind_mid_sentence_waits_at_the_next_clause(late_at) -> None:
     text = ("Good morning to you all. When the rain stopped late in the afternoon, we walked down "
             "to the harbour to watch the boats come in.")
     # Calls from the eighth on ("we walked", after the comma) are slow: the machine got busy.
-    m = Machine(lambda call, audio: 0.05 + 0.1 * audio if call < 8 else 1.5, planner=late_from(late_at))
+    m = Machine(lambda call, audio: 0.05 + 0.1 * audio if call < 8 else SLOW_CALL,
+                planner=late_from(late_at))
     try:
         runs = sound_runs(m.read(text), min_gap=0.01)
     finally:
