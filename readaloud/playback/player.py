@@ -993,11 +993,10 @@ class Reader:
                     return started, False
                 buffered = self._buffered_locked() / self._rate
             held_seconds = sum(len(chunk.audio) for chunk in held) / self._rate
-            # Once a sentence plays, a wait is a stutter (held at a clause, too). Once part of it is
-            # made, the wait left is the silence before it (which a hand-over only ends after a
-            # whole next chunk, so a small planned wait grows into a long one): cut finer rather.
-            # Before a sentence, silence beyond its pause is felt too, though less.
-            weight = MID_SENTENCE_WAIT_WEIGHT if started or held else FIRST_SOUND_WAIT_WEIGHT
+            # Once a sentence plays, a wait is a stutter (held at a clause, too). Before it, silence
+            # beyond its pause is felt too, though less: more cuts to shorten it cost fixed time
+            # per call that the sentences after it need when the machine is slow.
+            weight = MID_SENTENCE_WAIT_WEIGHT if started else FIRST_SOUND_WAIT_WEIGHT
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
                               speed=speed, wait_weight=weight)
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",
