@@ -56,7 +56,7 @@ from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
 from readaloud.speech.breaks import prepare_at_breaks
 from readaloud.speech.schedule import (
-    FIRST_SOUND_WAIT_WEIGHT,
+    BEFORE_SENTENCE_WAIT_WEIGHT,
     MID_SENTENCE_WAIT_WEIGHT,
     NEGLIGIBLE_WAIT_SECONDS,
     Planner,
@@ -996,7 +996,7 @@ class Reader:
             # Once a sentence plays, a wait is a stutter (held at a clause, too). Before it, silence
             # beyond its pause is felt too, though less: more cuts to shorten it cost fixed time
             # per call that the sentences after it need when the machine is slow.
-            weight = MID_SENTENCE_WAIT_WEIGHT if started else FIRST_SOUND_WAIT_WEIGHT
+            weight = MID_SENTENCE_WAIT_WEIGHT if started else BEFORE_SENTENCE_WAIT_WEIGHT
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
                               speed=speed, wait_weight=weight)
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",

@@ -42,12 +42,12 @@ MIN_CHUNK_WORDS = 3
 STUB_PRICE = 1.0
 # How much dearer a second of silence before a sentence starts is than one cut (CUT_PRICE): before
 # a request's first sound, and between sentences once what is buffered has run out.
-FIRST_SOUND_WAIT_WEIGHT = 2.0
+BEFORE_SENTENCE_WAIT_WEIGHT = 2.0
 # And in the middle of a sentence that is already playing, where a wait is a stutter: dearer than
 # any number of cuts a sentence could need.
 MID_SENTENCE_WAIT_WEIGHT = 8.0
-# A planned wait this short is inside the plan's own safety margin: not worth holding audio back
-# for, since a hold lasts until the next chunk is made (a second or more), not just the wait.
+# A planned wait this short is inside the plan's own safety margin: no silence is added before a
+# sentence for it, and a sentence that plays is not held at a clause for it.
 NEGLIGIBLE_WAIT_SECONDS = 0.15
 # Partial plans kept per cut position (a beam: exact search is not worth its time on long sentences).
 BEAM = 6

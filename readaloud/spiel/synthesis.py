@@ -22,7 +22,7 @@ import numpy as np
 
 from readaloud.speech.breaks import prepare_at_breaks
 from readaloud.speech.schedule import (
-    FIRST_SOUND_WAIT_WEIGHT,
+    BEFORE_SENTENCE_WAIT_WEIGHT,
     MID_SENTENCE_WAIT_WEIGHT,
     SynthesisCost,
     plan_chunks,
@@ -59,10 +59,6 @@ class _ClientPlayback:
         self._clock = clock
         self._began: float | None = None
         self._written = 0.0
-
-    @property
-    def started(self) -> bool:
-        return self._began is not None
 
     def wrote(self, seconds: float) -> None:
         if self._began is None:
@@ -117,12 +113,8 @@ def _sentence_audio(synthesizer: Synthesizer, sentence: Sentence, request: Spiel
     words = synthesizer.phonemize(sentence, voice)
     position = 0
     while position < len(words.words):
-        # Before the first sound every moment of waiting is felt; inside a sentence that is
-        # playing, a wait is a stutter.
-        if not playback.started:
-            weight = FIRST_SOUND_WAIT_WEIGHT
-        else:
-            weight = MID_SENTENCE_WAIT_WEIGHT if position else 1.0
+        # The client plays each chunk as it comes: once a sentence has begun, a wait is a stutter.
+        weight = MID_SENTENCE_WAIT_WEIGHT if position else BEFORE_SENTENCE_WAIT_WEIGHT
         plan = plan_chunks(words.words[position:], playback.ahead(), cost, speed=speed, wait_weight=weight)
         end = position + plan.first_end
         audio = synthesize_span(synthesizer, words, position, end, voice, speed, cost, clock)

@@ -205,3 +205,16 @@ def test_a_wait_within_the_plans_margin_does_not_hold_a_sentence_back(machine) -
     assert heard.first_sound <= first_call + 0.05
     assert heard.inside == []
     assert max(heard.between) <= PAUSE + 0.05
+
+
+def test_a_sentence_starts_after_the_silence_its_plan_needs_not_after_a_further_chunk(machine) -> None:
+    # Every plan foresees 0.6 s of waiting. The sentence must start once its first chunk is made
+    # plus those 0.6 s, not once the next chunk (1 s each here) or the whole sentence is made.
+    def waits(rest: list[PhonemeWord], buffered: float, cost: SynthesisCost, *,
+              speed: float = 1.0, wait_weight: float = 1.0) -> Plan:
+        return Plan((*range(3, len(rest), 3), len(rest)), 0.6)
+
+    m = machine(linear(1.0, 0.0), planner=waits)
+    heard = listen(m.read(PARAGRAPH))
+    assert heard.first_sound == pytest.approx(1.0 + 0.6, abs=0.05)
+    assert m.reader.underruns.count == 0
