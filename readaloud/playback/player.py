@@ -57,6 +57,7 @@ from readaloud.playback.sink import Sink
 from readaloud.speech.breaks import prepare_at_breaks
 from readaloud.speech.schedule import (
     BEFORE_SENTENCE_WAIT_WEIGHT,
+    BETWEEN_SENTENCES_WAIT_SECONDS,
     MID_SENTENCE_WAIT_WEIGHT,
     NEGLIGIBLE_WAIT_SECONDS,
     Planner,
@@ -64,7 +65,7 @@ from readaloud.speech.schedule import (
     plan_chunks,
 )
 from readaloud.speech.spans import synthesize_timed_span
-from readaloud.speech.types import Break, Phonemized, Sentence, Synthesizer
+from readaloud.speech.types import Break, PhonemeWord, Phonemized, Sentence, Synthesizer
 from readaloud.speech.voices import voice_info
 
 log = logging.getLogger(__name__)
@@ -912,7 +913,9 @@ class Reader:
             if source is not None:
                 self._prepare_block(job, source)
                 continue
-            self._produce_sentence(tag, voice, speed, gain, last=index == len(job.sentences) - 1)
+            following = job.sentences[index + 1] if index + 1 < len(job.sentences) else None
+            self._produce_sentence(tag, voice, speed, gain, last=index == len(job.sentences) - 1,
+                                   following=following)
 
     def _prepare_block(self, job: _Job, source: Iterator[list[Sentence]]) -> None:
         """Normalize the next block of a long text (outside the lock: it takes milliseconds)."""
@@ -931,7 +934,8 @@ class Reader:
                 job.sentences.extend(block)
             self._notify_locked()
 
-    def _produce_sentence(self, tag: _Tag, voice: str, speed: float, gain: float, *, last: bool) -> None:
+    def _produce_sentence(self, tag: _Tag, voice: str, speed: float, gain: float, *, last: bool,
+                          following: Sentence | None = None) -> None:
         started = completed = False
         try:
             cached = self._cache.get(tag.sentence.text, voice, speed)
@@ -939,7 +943,7 @@ class Reader:
                 chunks = _replace_words(cached, tag.sentence)
                 started = completed = self._hand_over(tag, chunks, _Kind.START, gain)
             else:
-                started, completed = self._synthesize_sentence(tag, voice, speed, gain)
+                started, completed = self._synthesize_sentence(tag, voice, speed, gain, following)
         except Exception as error:
             with self._cond:
                 cancelled = tag is self._cancelled
@@ -967,8 +971,8 @@ class Reader:
                 # Dropped part-way (skipped): the job's end must still be marked.
                 self._end_job_locked(tag, last)
 
-    def _synthesize_sentence(self, tag: _Tag, voice: str, speed: float,
-                             gain: float) -> tuple[bool, bool]:
+    def _synthesize_sentence(self, tag: _Tag, voice: str, speed: float, gain: float,
+                             following: Sentence | None = None) -> tuple[bool, bool]:
         """Synthesize ``tag``'s sentence chunk by chunk, cut where the cost model says.
 
         A sentence is handed to playback as soon as its first chunk is made, after as much
@@ -976,10 +980,12 @@ class Reader:
         between sentences, and lasts no longer than needed. When synthesis falls behind in the
         middle of a sentence (the machine got busier), the chunk in progress ends at the next
         clause and the rest waits there, never in the middle of a phrase. The cache keeps the
-        audio before ``gain``, so a sentence heard again plays at its new job's volume. Returns
-        (started, completed).
+        audio before ``gain``, so a sentence heard again plays at its new job's volume. Before it
+        starts, the plan also leaves time for the ``following`` sentence: when that one will need
+        a long wait, this one starts later instead. Returns (started, completed).
         """
         words = self._synthesizer.phonemize(tag.sentence, voice)
+        upcoming = self._upcoming_words(following, voice, speed)
         count = len(words.words)
         made: list[_Chunk] = []
         held: list[_Chunk] = []  # made, not yet handed to playback
@@ -997,10 +1003,16 @@ class Reader:
             # beyond its pause is felt too, though less: more cuts to shorten it cost fixed time
             # per call that the sentences after it need when the machine is slow.
             weight = MID_SENTENCE_WAIT_WEIGHT if started else BEFORE_SENTENCE_WAIT_WEIGHT
+            then = 0.0
+            if upcoming and not started and segment_end == count:
+                then = self._plan(upcoming, 0.0, self._cost, speed=speed,
+                                  wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT).wait
+                then -= self._sentence_pause / speed + BETWEEN_SENTENCES_WAIT_SECONDS
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
-                              speed=speed, wait_weight=weight)
-            log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s",
-                      tag.sentence.index, position, buffered, held_seconds, plan.ends, plan.wait)
+                              speed=speed, wait_weight=weight, then=then)
+            log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s"
+                      " (next sentence late by %.2f s)", tag.sentence.index, position, buffered,
+                      held_seconds, plan.ends, plan.wait, max(0.0, then))
             if holding and held:
                 # Start it now, after exactly the silence the plan needs: holding it back instead
                 # would last until the next chunk is made, however small the wait.
@@ -1040,6 +1052,12 @@ class Reader:
             started = True
         self._cache.put(tag.sentence.text, voice, speed, (tag.sentence, tuple(made)))
         return started, True
+
+    def _upcoming_words(self, following: Sentence | None, voice: str, speed: float) -> list[PhonemeWord]:
+        """The words of the sentence after this one, when it will have to be synthesized."""
+        if following is None or self._cache.get(following.text, voice, speed) is not None:
+            return []
+        return list(self._synthesizer.phonemize(following, voice).words)
 
     def _synthesize_span(self, words: Phonemized, start: int, end: int, voice: str,
                          speed: float) -> _Chunk:

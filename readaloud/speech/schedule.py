@@ -48,7 +48,15 @@ BEFORE_SENTENCE_WAIT_WEIGHT = 2.0
 MID_SENTENCE_WAIT_WEIGHT = 8.0
 # A planned wait this short is inside the plan's own safety margin: no silence is added before a
 # sentence for it, and a sentence that plays is not held at a clause for it.
-NEGLIGIBLE_WAIT_SECONDS = 0.15
+NEGLIGIBLE_WAIT_SECONDS = MIN_MARGIN_SECONDS
+# The longest wait before a sentence (beyond the pause between sentences) that planning the one
+# before it lets stand: with the pause (0.25 s) and the edges kept when trimming (0.17 s), the
+# silence between two sentences then stays under a second. Beyond it, the sentence before starts
+# later instead, so the deficit of a machine that cannot keep up is not saved up for one long gap;
+# but by no more than LATER_START_SECONDS: on a machine far slower than real time, several
+# moderate waits are better than one first sound that takes many seconds.
+BETWEEN_SENTENCES_WAIT_SECONDS = 0.4
+LATER_START_SECONDS = 0.6
 # Partial plans kept per cut position (a beam: exact search is not worth its time on long sentences).
 BEAM = 6
 
@@ -145,7 +153,7 @@ class Planner(Protocol):
     """Chooses the cuts of what is left of a sentence (``plan_chunks``, or a test's own)."""
 
     def __call__(self, words: Sequence[PhonemeWord], buffered: float, cost: SynthesisCost, *,
-                 speed: float = 1.0, wait_weight: float = 1.0) -> Plan: ...
+                 speed: float = 1.0, wait_weight: float = 1.0, then: float = 0.0) -> Plan: ...
 
 
 # A partial plan: (lateness, debt, price, end, previous). Lateness is the largest (ready - play
@@ -160,6 +168,7 @@ def plan_chunks(
     *,
     speed: float = 1.0,
     wait_weight: float = 1.0,
+    then: float = 0.0,
     max_tokens: int = 510,
     min_words: int = MIN_CHUNK_WORDS,
 ) -> Plan:
@@ -170,6 +179,9 @@ def plan_chunks(
     that needs the least extra wait wins; cuts are priced by ``CUT_PRICE`` so that a plan with
     fewer, better-placed cuts wins when waiting longer would not pay for them. ``wait_weight``
     makes waiting dearer (before the first sound of a request, where every moment is felt).
+    ``then`` is how long after these words are made something else must be ready, counted from
+    when their audio has played: a plan that leaves it late starts later by as much, up to
+    ``LATER_START_SECONDS``.
     """
     count = len(words)
     if count == 0:
@@ -204,13 +216,20 @@ def plan_chunks(
             for partial in front:
                 lateness, debt = partial[0], partial[1]
                 bucket.append((max(lateness, debt + need), debt + gain, partial[2] + price, end, partial))
-    best = min(pending[count], key=lambda p: _score(p, buffered, wait_weight))
+    finished = [(_with_time_for_next(p[0], p[1] + then, buffered), p[1], p[2], p[3], p[4])
+                for p in pending[count]]
+    best = min(finished, key=lambda p: _score(p, buffered, wait_weight))
     ends: list[int] = []
     node: _Partial | None = best
     while node is not None and node[3] > 0:
         ends.append(node[3])
         node = node[4]
     return Plan(tuple(reversed(ends)), max(0.0, best[0] - buffered))
+
+
+def _with_time_for_next(lateness: float, next_needs: float, buffered: float) -> float:
+    """The lateness of a plan that also leaves the next thing ``next_needs`` (as far as it may)."""
+    return max(lateness, min(next_needs, max(lateness, buffered) + LATER_START_SECONDS))
 
 
 def _same_text(word: PhonemeWord, following: PhonemeWord) -> bool:

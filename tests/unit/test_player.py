@@ -94,7 +94,7 @@ def cut_every(words: int) -> Callable[..., Plan]:
     """A planner that cuts sentences every ``words`` words and never waits."""
 
     def plan(rest: list[PhonemeWord], buffered: float, cost: SynthesisCost, *, speed: float = 1.0,
-             wait_weight: float = 1.0) -> Plan:
+             wait_weight: float = 1.0, then: float = 0.0) -> Plan:
         return Plan((*range(words, len(rest), words), len(rest)), 0.0)
 
     return plan

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readaloud.speech.schedule import MID_SENTENCE_WAIT_WEIGHT, MIN_CHUNK_WORDS, SynthesisCost, plan_chunks
+from readaloud.speech.schedule import (
+    LATER_START_SECONDS,
+    MID_SENTENCE_WAIT_WEIGHT,
+    MIN_CHUNK_WORDS,
+    SynthesisCost,
+    plan_chunks,
+)
 from readaloud.speech.types import Break, PhonemeWord
 
 
@@ -57,6 +63,19 @@ def test_inside_a_sentence_that_is_playing_more_cuts_beat_any_wait() -> None:
     assert between.wait > 0.2
     assert playing.wait == 0.0
     assert len(playing.ends) > len(between.ends)
+
+
+def test_a_sentence_starts_later_to_leave_the_next_one_time_but_only_so_much_later() -> None:
+    slow = cost(fixed=0.45, rate=0.9)
+    alone = plan_chunks(words(12), 1.0, slow)
+    # The next sentence needs its synthesis to start 1.2 s after this one's audio ends ...
+    some = plan_chunks(words(12), 1.0, slow, then=1.2)
+    # ... or far later than that: the start moves by LATER_START_SECONDS at most.
+    much = plan_chunks(words(12), 1.0, slow, then=30.0)
+    assert alone.wait < some.wait < alone.wait + LATER_START_SECONDS
+    assert len(some.ends) < len(alone.ends)  # fewer calls: less fixed cost before the next one
+    assert much.wait == pytest.approx(alone.wait + LATER_START_SECONDS, abs=0.01)
+    assert plan_chunks(words(12), 1.0, slow, then=-5.0) == alone
 
 
 def test_a_busier_machine_needs_more_audio_buffered_before_it_can_start() -> None:
