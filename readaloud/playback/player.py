@@ -1005,9 +1005,11 @@ class Reader:
             weight = MID_SENTENCE_WAIT_WEIGHT if started else BEFORE_SENTENCE_WAIT_WEIGHT
             then = 0.0
             if upcoming and not started and segment_end == count:
-                then = self._plan(upcoming, 0.0, self._cost, speed=speed,
+                # The next sentence planned as if it got its pause and the allowed wait only: what
+                # it would still have to wait for is what this one must leave it.
+                allowed = self._sentence_pause / speed + BETWEEN_SENTENCES_WAIT_SECONDS
+                then = self._plan(upcoming, allowed, self._cost, speed=speed,
                                   wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT).wait
-                then -= self._sentence_pause / speed + BETWEEN_SENTENCES_WAIT_SECONDS
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
                               speed=speed, wait_weight=weight, then=then)
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s"
