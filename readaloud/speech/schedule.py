@@ -5,7 +5,8 @@ programs take the CPU. ``SynthesisCost`` learns them from every chunk; ``plan_ch
 the cuts of a sentence that let it play without a gap from the audio already buffered, preferring
 few cuts, and cuts at clauses to cuts between other words. When no plan can keep up, it says how
 long playback must wait first, so the player can hold a sentence back until it is safe to start it:
-the wait then falls between sentences, not inside one.
+the wait then falls between sentences, not inside one. Told what the next sentence will need, it
+starts this one a little later rather than leave that one a long wait.
 """
 
 from __future__ import annotations
