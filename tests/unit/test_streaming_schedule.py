@@ -160,7 +160,9 @@ def test_a_busy_machine_with_uneven_calls_spreads_its_waits_and_never_stutters(m
     for seed in range(8):
         m = machine(uneven(0.85, 0.8, random.Random(seed)), cost=SynthesisCost(0.85, 0.8))
         heard = listen(m.read(PARAGRAPH + " " + MORE))
-        assert max(heard.inside, default=0.0) <= 0.1
+        # The silence a listener takes for a pause, not a stutter (issue 10's idle limit). The
+        # previous scheduler left 0.18-0.29 s in four of these eight readings.
+        assert max(heard.inside, default=0.0) <= 0.15
         longest_waits.append(max(heard.between))
     assert statistics.median(longest_waits) < 2.0
 
