@@ -180,9 +180,9 @@ def plan_chunks(
     that needs the least extra wait wins; cuts are priced by ``CUT_PRICE`` so that a plan with
     fewer, better-placed cuts wins when waiting longer would not pay for them. ``wait_weight``
     makes waiting dearer (before the first sound of a request, where every moment is felt).
-    ``then`` is how long after these words are made something else must be ready, counted from
-    when their audio has played: a plan that leaves it late starts later by as much, up to
-    ``LATER_START_SECONDS``.
+    ``then`` is how long before these words finish playing they must all be made, for what comes
+    next to start in time: a plan that leaves less starts later by the difference, by
+    ``LATER_START_SECONDS`` at most.
     """
     count = len(words)
     if count == 0:

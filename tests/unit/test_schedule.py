@@ -68,9 +68,9 @@ def test_inside_a_sentence_that_is_playing_more_cuts_beat_any_wait() -> None:
 def test_a_sentence_starts_later_to_leave_the_next_one_time_but_only_so_much_later() -> None:
     slow = cost(fixed=0.45, rate=0.9)
     alone = plan_chunks(words(12), 1.0, slow)
-    # The next sentence needs its synthesis to start 1.2 s after this one's audio ends ...
+    # The next sentence needs this one made 1.2 s before its audio ends ...
     some = plan_chunks(words(12), 1.0, slow, then=1.2)
-    # ... or far later than that: the start moves by LATER_START_SECONDS at most.
+    # ... or far earlier than can be: the start moves by LATER_START_SECONDS at most.
     much = plan_chunks(words(12), 1.0, slow, then=30.0)
     assert alone.wait < some.wait < alone.wait + LATER_START_SECONDS
     assert len(some.ends) < len(alone.ends)  # fewer calls: less fixed cost before the next one
