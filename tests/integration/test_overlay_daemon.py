@@ -29,9 +29,10 @@ from tests.support.services import BASE_CONFIG
 pytestmark = [pytest.mark.desktop, pytest.mark.model, pytest.mark.audio]
 
 SENTENCES = ["Chapter 3 starts at 10 o'clock sharp, said the old captain to the crew.",
-             "The second sentence is the one we skip to from the first.",
+             "The second sentence is the one we jump to from the first.",
              "The third and last sentence ends the story, long after the crew has gone to sleep below deck."]
 TEXT = " ".join(SENTENCES)
+# Told apart from the sentence's words by their text: no sentence above may use one of them.
 BUTTONS = ("pause", "resume", "skip", "stop")
 
 
