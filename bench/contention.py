@@ -11,10 +11,14 @@ busy by another process (``sh -c 'while :; do :; done'``), it prints:
   puts in that sentence when it reads it whole (commas and the like);
 * under-runs, from ``readaloud status --json``.
 
+With ``--varied`` it also reads eight held-out-like texts (dialogue, numbers, money, a list,
+abbreviations, a run of very short sentences, a URL and an e-mail address); their row gives the
+median first sound and the worst silences over all eight.
+
 Each condition gets a freshly started daemon (so no sentence is replayed from its memory) that is
 warmed up on other text first. Needs pulseaudio, parec, dbus-daemon and the model in the XDG cache.
 
-    .venv/bin/python bench/contention.py [--rounds 2]
+    .venv/bin/python bench/contention.py [--rounds 2] [--loads 0,1] [--varied]
 """
 
 from __future__ import annotations
@@ -67,6 +71,21 @@ LONG_SENTENCES = (
     "their fields to see how much of the harvest could still be saved before the frost arrived.",
     "Although the museum had been closed for almost two years while the builders repaired its roof, "
     "the curators used the time to clean every painting and to write new labels for the galleries.",
+)
+# Held-out-like input for ``--varied``: dialogue, numbers and money, a list in parentheses,
+# abbreviations, a run of very short sentences, a URL and an e-mail address, long clauses.
+VARIED = (
+    '"Are you coming?" she asked. "Not yet," he said, "but I will be there by half past six."',
+    "The invoice, dated 12 March 2024, lists 3 items at $14.99 each, plus 8% tax; the total is $48.57.",
+    "Pack the following: a torch, two spare batteries, a map of the area (the 1:25,000 one), and "
+    "enough water for the day.",
+    "Dr. Smith arrived at 9 a.m. on Tuesday. She checked the results, frowned, and called the lab again.",
+    "Stop. Listen. Can you hear it? The sound of the sea, far below the cliffs, never quite goes away.",
+    "In 1969, the first people walked on the Moon; it took the crew of Apollo 11 about four days to get "
+    "there, and their footprints are still in the dust today.",
+    "Visit example.com/help or write to support@example.com if the installer fails with error 0x80070005.",
+    "Our grandmother, who had lived through two wars and three moves across the continent, kept every "
+    "letter she had ever received in a tin box under her bed.",
 )
 WARM_UP = "The kettle is on, and the tea will be ready in a minute."
 
@@ -143,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="texts of each kind per condition (max 2)")
     parser.add_argument("--loads", default="0,1", help="busy cores to test, e.g. 0,1")
+    parser.add_argument("--varied", action="store_true",
+                        help="also read eight varied texts (numbers, quotes, lists, short sentences, URLs)")
     args = parser.parse_args(argv)
     from readaloud.config import load_config
     from readaloud.speech.synthesizer import build_synthesizer
@@ -150,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     synth = build_synthesizer(load_config())
     list(synth.synthesize(synth.sentences(WARM_UP, VOICE)[0], VOICE, 1.0))
     kinds = {"paragraph": PARAGRAPHS[: args.rounds], "long sentence": LONG_SENTENCES[: args.rounds]}
+    if args.varied:
+        kinds["varied (8 texts)"] = VARIED
     own = {text: model_pauses(synth, text, VOICE) for texts in kinds.values() for text in texts}
     four_words = {text: first_words_seconds(synth, text) for texts in kinds.values() for text in texts}
     del synth
