@@ -163,15 +163,37 @@ class FakeSynthesizer:
 
     def synthesize_words_timed(self, words: Phonemized, start: int, end: int, voice: str,
                                speed: float) -> TimedSpan:
-        """The tone of ``synthesize_words``; each word is heard for an equal share of it."""
+        """The tones of ``synthesize_words``; each word is heard for an equal share of its
+        sentence's tone."""
         audio = self.synthesize_words(words, start, end, voice, speed)
-        pad = round(self.padding * self.sample_rate)
-        each = (len(audio) - 2 * pad) / max(end - start, 1)
+        position = round(self.padding * self.sample_rate)
+        spans = iter(word.span or (None, None) for word in words.words[start:end])
         timings = []
-        for number, word in enumerate(words.words[start:end]):
-            span = word.span or (None, None)
-            timings.append(WordTiming(pad + round(number * each), pad + round((number + 1) * each), *span))
+        for _, count, frames in self._segments(words, start, end, speed):
+            each = frames / count
+            for number in range(count):
+                timings.append(WordTiming(position + round(number * each),
+                                          position + round((number + 1) * each), *next(spans)))
+            position += frames + round(self.JOINED_PAUSE * self.sample_rate)
         return TimedSpan(audio, tuple(timings))
+
+    # The pause between two sentences made in one call (Kokoro's at a full stop: 0.3-0.5 s).
+    JOINED_PAUSE = 0.4
+
+    def _segments(self, words: Phonemized, start: int, end: int, speed: float) -> list[tuple[int, int, int]]:
+        """(sentence index, words, tone frames) of each sentence a call covers: one, unless the
+        player joined several sentences into one call (each then keeps its own tone)."""
+        index = words.sentence.index + sum(word.follows == Break.SENTENCE for word in words.words[:start])
+        segments: list[tuple[int, int, int]] = []
+        count = 0
+        for number, word in enumerate(words.words[start:end], start=start + 1):
+            count += 1
+            if word.follows == Break.SENTENCE or number == end:
+                frames = round(count * self.word_seconds / speed * self.sample_rate)
+                segments.append((index, count, frames))
+                index += 1
+                count = 0
+        return segments
 
     def synthesize_words(self, words: Phonemized, start: int, end: int, voice: str,
                          speed: float) -> np.ndarray:
@@ -179,7 +201,9 @@ class FakeSynthesizer:
         self.calls.append((" ".join(word.phonemes for word in words.words[start:end]), voice, speed))
         if self.fail_on is not None and self.fail_on in sentence.text:
             raise RuntimeError("engine exploded")
-        frames = round((end - start) * self.word_seconds / speed * self.sample_rate)
+        segments = self._segments(words, start, end, speed)
+        gap = round(self.JOINED_PAUSE * self.sample_rate)
+        frames = sum(frames for _, _, frames in segments) + gap * (len(segments) - 1)
         self.chunks_started += 1
         self._cancel.clear()
         gated = self.gate is not None and self.chunks_started >= self.gate_from
@@ -196,10 +220,15 @@ class FakeSynthesizer:
                 raise RuntimeError("synthesis cancelled")
         elif wait:
             time.sleep(wait)
-        t = np.arange(frames) / self.sample_rate
-        frequency = self.tone_frequency(sentence.index, voice)
         pad = np.zeros(round(self.padding * self.sample_rate), dtype=np.float32)
-        return np.concatenate([pad, (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32), pad])
+        parts = [pad]
+        for index, _, tone_frames in segments:
+            if len(parts) > 1:
+                parts.append(np.zeros(gap, dtype=np.float32))
+            t = np.arange(tone_frames) / self.sample_rate
+            frequency = self.tone_frequency(index, voice)
+            parts.append((0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32))
+        return np.concatenate([*parts, pad])
 
     def synthesize(self, sentence: Sentence, voice: str, speed: float) -> Iterator[np.ndarray]:
         words = self.phonemize(sentence, voice)

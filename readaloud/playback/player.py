@@ -55,17 +55,20 @@ from readaloud.playback.cache import SentenceCache
 from readaloud.playback.ringbuffer import RingBuffer
 from readaloud.playback.sink import Sink
 from readaloud.speech.breaks import prepare_at_breaks
+from readaloud.speech.engine import MAX_PHONEME_TOKENS
 from readaloud.speech.schedule import (
     BEFORE_SENTENCE_WAIT_WEIGHT,
     BETWEEN_SENTENCES_WAIT_SECONDS,
+    LATER_START_SECONDS,
     MID_SENTENCE_WAIT_WEIGHT,
     NEGLIGIBLE_WAIT_SECONDS,
     Planner,
     SynthesisCost,
+    joining_pays,
     plan_chunks,
 )
-from readaloud.speech.spans import synthesize_timed_span
-from readaloud.speech.types import Break, PhonemeWord, Phonemized, Sentence, Synthesizer
+from readaloud.speech.spans import can_split_after, synthesize_joined, synthesize_timed_span
+from readaloud.speech.types import Break, PhonemeWord, Phonemized, Sentence, Synthesizer, TimedSpan
 from readaloud.speech.voices import voice_info
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,8 @@ _PAST_END = 1 << 31
 PREPARE_AHEAD = 3
 # Sequence numbers of sentences come in blocks of this many, one block per job each time it is queued.
 SEQ_BLOCK = 1 << 32
+# How many of the sentences after one may be synthesized in the same call as it.
+JOIN_AHEAD = 3
 
 # What the audio callback reports to the owning thread as it passes the ring's markers.
 Passed = Literal["started", "finished", "job_end", "job_failed", "back_failed"]
@@ -340,6 +345,7 @@ class Reader:
         self._cost = cost or SynthesisCost()
         self._clock = clock
         self._plan = planner
+        self._joins = cache_seconds > 0  # a sentence made with the one before waits in the cache
         self._cache: SentenceCache[tuple[Sentence, tuple[_Chunk, ...]]] = SentenceCache(
             cache_seconds, self._rate, lambda entry: sum(len(chunk.audio) for chunk in entry[1]))
         self._job_underruns: dict[int, Underruns] = {}
@@ -913,9 +919,9 @@ class Reader:
             if source is not None:
                 self._prepare_block(job, source)
                 continue
-            following = job.sentences[index + 1] if index + 1 < len(job.sentences) else None
+            followers = job.sentences[index + 1 : index + 1 + JOIN_AHEAD]
             self._produce_sentence(tag, voice, speed, gain, last=index == len(job.sentences) - 1,
-                                   following=following)
+                                   followers=followers)
 
     def _prepare_block(self, job: _Job, source: Iterator[list[Sentence]]) -> None:
         """Normalize the next block of a long text (outside the lock: it takes milliseconds)."""
@@ -935,7 +941,7 @@ class Reader:
             self._notify_locked()
 
     def _produce_sentence(self, tag: _Tag, voice: str, speed: float, gain: float, *, last: bool,
-                          following: Sentence | None = None) -> None:
+                          followers: Sequence[Sentence] = ()) -> None:
         started = completed = False
         try:
             cached = self._cache.get(tag.sentence.text, voice, speed)
@@ -943,7 +949,7 @@ class Reader:
                 chunks = _replace_words(cached, tag.sentence)
                 started = completed = self._hand_over(tag, chunks, _Kind.START, gain)
             else:
-                started, completed = self._synthesize_sentence(tag, voice, speed, gain, following)
+                started, completed = self._synthesize_sentence(tag, voice, speed, gain, followers)
         except Exception as error:
             with self._cond:
                 cancelled = tag is self._cancelled
@@ -972,7 +978,7 @@ class Reader:
                 self._end_job_locked(tag, last)
 
     def _synthesize_sentence(self, tag: _Tag, voice: str, speed: float, gain: float,
-                             following: Sentence | None = None) -> tuple[bool, bool]:
+                             followers: Sequence[Sentence] = ()) -> tuple[bool, bool]:
         """Synthesize ``tag``'s sentence chunk by chunk, cut where the cost model says.
 
         A sentence is handed to playback as soon as its first chunk is made, after as much
@@ -981,11 +987,19 @@ class Reader:
         middle of a sentence (the machine got busier), the chunk in progress ends at the next
         clause and the rest waits there, never in the middle of a phrase. The cache keeps the
         audio before ``gain``, so a sentence heard again plays at its new job's volume. Before it
-        starts, the plan also leaves time for the ``following`` sentence: when that one will need
-        a long wait, this one starts later instead. Returns (started, completed).
+        starts, the plan also leaves time for the sentence after it (the first of ``followers``):
+        when that one will need a long wait, this one starts later instead. When the sentences
+        after it are short enough that one call for them all is ready sooner than the wait between
+        them would end, they are made together (``_synthesize_joined``). Returns (started, completed).
         """
         words = self._synthesizer.phonemize(tag.sentence, voice)
-        upcoming = self._upcoming_words(following, voice, speed)
+        run = self._run_to_join(words, followers, voice, speed)
+        if len(run) > 1:
+            after = followers[len(run) - 1] if len(followers) >= len(run) else None
+            joined = self._synthesize_joined(tag, run, after, voice, speed, gain)
+            if joined is not None:
+                return joined
+        upcoming = self._upcoming_words(followers[0] if followers else None, voice, speed)
         count = len(words.words)
         made: list[_Chunk] = []
         held: list[_Chunk] = []  # made, not yet handed to playback
@@ -1055,6 +1069,71 @@ class Reader:
         self._cache.put(tag.sentence.text, voice, speed, (tag.sentence, tuple(made)))
         return started, True
 
+    def _run_to_join(self, words: Phonemized, followers: Sequence[Sentence], voice: str,
+                     speed: float) -> list[Phonemized]:
+        """``words`` and the sentences after it worth making in the same call (``joining_pays``)."""
+        run = [words]
+        if not (self._joins and self._synthesizer.has_word_timing and can_split_after(words)):
+            return run
+        with self._cond:
+            buffered = self._buffered_locked() / self._rate
+        tokens = sum(word.tokens for word in words.words)
+        alone = self._plan(words.words, buffered, self._cost, speed=speed,
+                           wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT)
+        if alone.ends != (len(words.words),):
+            return run  # long enough to be cut itself
+        audio = self._cost.audio_seconds(tokens, speed)
+        pause = self._sentence_pause / speed
+        for following in followers:
+            if self._cache.get(following.text, voice, speed) is not None:
+                break
+            after = self._synthesizer.phonemize(following, voice)
+            more = sum(word.tokens for word in after.words)
+            if tokens + more > MAX_PHONEME_TOKENS or not can_split_after(after):
+                break
+            needs = self._plan(after.words, 0.0, self._cost, speed=speed,
+                               wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT).wait
+            more_audio = self._cost.audio_seconds(more, speed)
+            if not joining_pays(audio, more_audio, needs, buffered, pause, self._cost):
+                break
+            run.append(after)
+            tokens += more
+            audio += more_audio
+        return run
+
+    def _synthesize_joined(self, tag: _Tag, run: list[Phonemized], after: Sentence | None, voice: str,
+                           speed: float, gain: float) -> tuple[bool, bool] | None:
+        """``run`` (this sentence and the ones after it) in one call: this one is handed to
+        playback, all go to the cache, where the producer finds the others when it comes to them.
+        Like a sentence made alone, the run starts later when the sentence ``after`` it would
+        otherwise wait long. None when the audio could not be cut apart (the sentences are then
+        made one by one)."""
+        with self._cond:
+            if not self._valid_locked(tag):
+                return False, False
+        spans = synthesize_joined(self._synthesizer, run, voice, speed, self._cost, self._clock)
+        if spans is None:
+            log.debug("sentences %d-%d could not be cut apart; made one by one",
+                      run[0].sentence.index, run[-1].sentence.index)
+            return None
+        chunks = [_chunk_of(span) for span in spans]
+        for words, chunk in zip(run, chunks, strict=True):
+            self._cache.put(words.sentence.text, voice, speed, (words.sentence, (chunk,)))
+        if not len(chunks[0].audio):
+            return False, True
+        pause = self._sentence_pause / speed
+        heard = sum(len(chunk.audio) for chunk in chunks) / self._rate + pause * len(chunks)
+        lead = 0.0
+        upcoming = self._upcoming_words(after, voice, speed)
+        if upcoming:
+            with self._cond:
+                buffered = self._buffered_locked() / self._rate
+            allowed = buffered + heard + BETWEEN_SENTENCES_WAIT_SECONDS
+            then = self._plan(upcoming, allowed, self._cost, speed=speed,
+                              wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT).wait
+            lead = min(LATER_START_SECONDS, then) if then > NEGLIGIBLE_WAIT_SECONDS else 0.0
+        return self._hand_over(tag, [chunks[0]], _Kind.START, gain, lead=lead), True
+
     def _upcoming_words(self, following: Sentence | None, voice: str, speed: float) -> list[PhonemeWord]:
         """The words of the sentence after this one, when it will have to be synthesized."""
         if following is None or self._cache.get(following.text, voice, speed) is not None:
@@ -1063,14 +1142,8 @@ class Reader:
 
     def _synthesize_span(self, words: Phonemized, start: int, end: int, voice: str,
                          speed: float) -> _Chunk:
-        span = synthesize_timed_span(self._synthesizer, words, start, end, voice, speed, self._cost,
-                                     self._clock)
-        heard = len(span.audio)
-        starts = tuple(
-            (timing.start, (timing.text_start, timing.text_end)) for timing in span.words
-            if timing.text_start is not None and timing.text_end is not None and timing.start < heard
-        )
-        return _Chunk(span.audio, starts)
+        return _chunk_of(synthesize_timed_span(self._synthesizer, words, start, end, voice, speed,
+                                               self._cost, self._clock))
 
     def _hand_over(self, tag: _Tag, chunks: list[_Chunk], kind: _Kind | None, gain: float,
                    *, lead: float = 0.0) -> bool:
@@ -1112,6 +1185,16 @@ class Reader:
             if offset < len(samples):
                 self._wait_locked(self._drain_timeout_locked(len(samples) - offset))
         return True
+
+
+def _chunk_of(span: TimedSpan) -> _Chunk:
+    """A span's audio with where each of its words (placed in the text) starts."""
+    heard = len(span.audio)
+    starts = tuple(
+        (timing.start, (timing.text_start, timing.text_end)) for timing in span.words
+        if timing.text_start is not None and timing.text_end is not None and timing.start < heard
+    )
+    return _Chunk(span.audio, starts)
 
 
 def _replace_words(cached: tuple[Sentence, tuple[_Chunk, ...]], sentence: Sentence) -> list[_Chunk]:

@@ -58,6 +58,9 @@ NEGLIGIBLE_WAIT_SECONDS = MIN_MARGIN_SECONDS
 # moderate waits are better than one first sound that takes many seconds.
 BETWEEN_SENTENCES_WAIT_SECONDS = 0.4
 LATER_START_SECONDS = 0.6
+# Sentences are synthesized in one call only when that saves at least this much silence: a near
+# tie is not worth a later first sound, nor the risk of a wrong guess on a long call.
+JOIN_MARGIN_SECONDS = 0.1
 # Partial plans kept per cut position (a beam: exact search is not worth its time on long sentences).
 BEAM = 6
 
@@ -254,3 +257,26 @@ def _prune(candidates: list[_Partial], buffered: float, wait_weight: float) -> l
         if len(kept) == BEAM:
             break
     return kept
+
+
+def joining_pays(first_audio: float, next_audio: float, next_needs: float, buffered: float,
+                 pause: float, cost: SynthesisCost) -> bool:
+    """Whether the next sentence should be synthesized in one call with the one(s) before it.
+
+    ``first_audio``: the audio of the sentences before (made whole in one call), which plays after
+    ``buffered`` seconds; ``next_audio``: the next sentence's; ``next_needs``: how long after its
+    synthesis starts the next one could start playing when made on its own (its plan's wait from
+    nothing buffered); ``pause``: the silence between the two. One call pays Kokoro's fixed cost
+    once, but nothing of it plays until all of it is made. Joining wins when the silence it adds
+    before the first sentence is less than the wait it saves the next one.
+    """
+    def ready(audio: float) -> float:
+        seconds = cost.seconds(audio)
+        return seconds + cost.margin(seconds)
+
+    first_ready = ready(first_audio)
+    first_plays = max(buffered, first_ready)
+    next_wait = max(0.0, cost.seconds(first_audio) + next_needs - (first_plays + first_audio + pause))
+    apart = max(0.0, first_ready - buffered) + next_wait
+    together = max(0.0, ready(first_audio + next_audio) - buffered)
+    return together + JOIN_MARGIN_SECONDS < apart

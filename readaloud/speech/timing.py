@@ -58,6 +58,12 @@ def word_timings(
     return tuple(timings)
 
 
+def is_heard(phonemes: str) -> bool:
+    """Whether a word of these phonemes is spoken (gets timing), not punctuation alone."""
+    table = vocab()
+    return any(symbol in table and symbol not in _PUNCTUATION for symbol in phonemes)
+
+
 def merge_same_text(timings: list[WordTiming], timing: WordTiming) -> list[WordTiming]:
     """``timings`` with ``timing`` added, or joined to the last one when both were read from text
     that overlaps ("five dollars" from "$5"; "March fourth" and "twenty twenty-five." from "3/4/2025.")."""

@@ -20,6 +20,7 @@ import pytest
 
 from readaloud.playback.player import Reader, State
 from readaloud.speech.schedule import NEGLIGIBLE_WAIT_SECONDS, Plan, Planner, SynthesisCost, plan_chunks
+from readaloud.speech.trim import KEEP_AFTER, KEEP_AT_WORD_CUT, KEEP_BEFORE, KEEP_BEFORE_CONTINUATION
 from readaloud.speech.types import PhonemeWord
 from tests.fakes import (
     SAMPLE_RATE,
@@ -49,13 +50,14 @@ class Machine:
     """A reader on a simulated machine where each synthesis call costs ``cost_of(call, audio)``."""
 
     def __init__(self, cost_of: Callable[[int, float], float], *, cost: SynthesisCost | None = None,
-                 planner: Planner = plan_chunks) -> None:
+                 planner: Planner = plan_chunks, cache_seconds: float = 300.0, padding: float = 0.0) -> None:
         self.clock = SimulatedClock()
-        self.synth = FakeSynthesizer(word_seconds=WORD, clock=self.clock, cost_of=cost_of)
+        self.synth = FakeSynthesizer(word_seconds=WORD, clock=self.clock, cost_of=cost_of, padding=padding)
         self.sink = FakeSink()
         self.post = ManualPost()
         self.reader = Reader(self.synth, self.sink, voice="af_heart", speed=1.0, sentence_pause=PAUSE,
-                             preroll=0.0, post=self.post, clock=self.clock, cost=cost, planner=planner)
+                             preroll=0.0, post=self.post, clock=self.clock, cost=cost, planner=planner,
+                             cache_seconds=cache_seconds)
         self.calls: list[tuple[float, float]] = []  # (simulated start, simulated cost) of each call
 
     def _settled(self) -> bool:
@@ -172,6 +174,45 @@ def test_an_estimate_learned_on_a_busy_machine_follows_it_when_it_becomes_idle(m
     m.read(PARAGRAPH + " " + MORE)
     assert len(m.synth.calls) >= 8
     assert m.reader.synthesis_cost.seconds(3.0) == pytest.approx(0.2 + 0.3 * 3.0, rel=0.25)
+
+
+SHORT_RUN = "Stop. Listen. Can you hear the rain on the roof tonight?"
+
+
+def test_short_sentences_on_a_busy_machine_are_made_in_one_call_and_still_play_apart(machine) -> None:
+    # The busy 2-core machine (0.85 s per call + 0.8 s per second of audio), its cost learned.
+    # "Stop." and "Listen." alone would each pay the fixed cost; made in one call they pay it once.
+    # Calls are padded with silence, as Kokoro's are.
+    joined = machine(linear(0.85, 0.8), cost=SynthesisCost(0.85, 0.8), padding=0.3)
+    # Without a cache there is nowhere to keep a sentence made early: one call per sentence.
+    apart = machine(linear(0.85, 0.8), cost=SynthesisCost(0.85, 0.8), padding=0.3, cache_seconds=0.0)
+    heard_joined = joined.read(SHORT_RUN)
+    heard_apart = apart.read(SHORT_RUN)
+    assert joined.synth.calls[0][0] == "Stop. Listen."
+    assert all(len(call.split()) < 8 for call, _, _ in apart.synth.calls)
+    runs = sound_runs(heard_joined, min_gap=0.01)
+    tones = [round(run.frequency) for run in runs]
+    assert tones[:2] == [round(FakeSynthesizer.tone_frequency(0)), round(FakeSynthesizer.tone_frequency(1))]
+    # Each still lasts what it lasts alone, and between them is the silence between two sentences
+    # made alone (the pause readaloud puts there, and the edges trimming keeps), not the model's own.
+    assert [(run.end - run.start) / SAMPLE_RATE for run in runs[:2]] == pytest.approx([WORD, WORD], abs=0.01)
+    between_alone = KEEP_AFTER + PAUSE + KEEP_BEFORE
+    assert (runs[1].start - runs[0].end) / SAMPLE_RATE == pytest.approx(between_alone, abs=0.01)
+    together, alone = listen(heard_joined), listen(heard_apart)
+    print(f"joined: first sound {together.first_sound:.2f} s, between {together.between}; "
+          f"apart: {alone.first_sound:.2f} s, {alone.between}")
+    # Inside a sentence only the edges trimming keeps where it was cut between two words.
+    assert max(together.inside, default=0.0) <= KEEP_AT_WORD_CUT + KEEP_BEFORE_CONTINUATION + 0.005
+    assert max(together.between) < max(alone.between) - 0.3
+    assert together.first_sound + sum(together.between) < alone.first_sound + sum(alone.between) - 0.5
+
+
+def test_an_idle_machine_makes_each_short_sentence_on_its_own_to_start_soon(machine) -> None:
+    # 0.3 s per call: a second call costs less than the first sound would wait for a joined one.
+    m = machine(linear(0.3, 0.5), cost=SynthesisCost(0.3, 0.5))
+    heard = listen(m.read(SHORT_RUN))
+    assert [call for call, _, _ in m.synth.calls][:2] == ["Stop.", "Listen."]
+    assert heard.first_sound <= 1.2 * (0.3 + 0.5 * WORD) + 0.05
 
 
 SLOW_CALL = 1.5  # seconds a call costs once the machine below gets busy
