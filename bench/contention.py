@@ -90,7 +90,9 @@ VARIED = (
 WARM_UP = "The kettle is on, and the tea will be ready in a minute."
 
 
-FIRST_CHUNK = re.compile(r"sentence 0, words 0-\d+ of \d+: [\d.]+ s of audio in ([\d.]+) s")
+# The first call: part of the first sentence, or the first sentences made in one call.
+FIRST_CHUNK = re.compile(
+    r"(?:sentence 0, words 0-\d+ of \d+|sentences 0-\d+ in one call): [\d.]+ s of audio in ([\d.]+) s")
 
 
 @dataclass

@@ -1007,6 +1007,9 @@ class Reader:
         started = False
         position = 0
         segment_end = count  # a wait may fall here: the sentence's end, or a clause when late
+        # When (clock time) a sentence made in one call should start, to leave the next one time.
+        start_at: float | None = None
+        latest_lead = 0.0
         while position < count:
             with self._cond:
                 if not self._valid_locked(tag):
@@ -1029,6 +1032,14 @@ class Reader:
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s"
                       " (next sentence late by %.2f s)", tag.sentence.index, position, buffered,
                       held_seconds, plan.ends, plan.wait, max(0.0, then))
+            if then > 0 and not held and len(plan.ends) == 1:
+                # Made in one call, it is handed over whole: the silence it leaves the next
+                # sentence must come before it, then, as it would before its first chunk.
+                alone = self._plan(words.words[position:segment_end], buffered, self._cost,
+                                   speed=speed, wait_weight=weight)
+                if plan.wait - alone.wait > NEGLIGIBLE_WAIT_SECONDS:
+                    start_at = self._clock() + buffered + plan.wait
+                    latest_lead = plan.wait - alone.wait
             if holding and held:
                 # Start it now, after exactly the silence the plan needs: holding it back instead
                 # would last until the next chunk is made, however small the wait.
@@ -1063,7 +1074,13 @@ class Reader:
                         self._ring.mark(_Boundary(_Kind.HOLD, tag))
                     holding = True
         if held:
-            if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START, gain):
+            lead = 0.0
+            if start_at is not None and not started:
+                with self._cond:
+                    buffered = self._buffered_locked() / self._rate
+                lead = min(latest_lead, start_at - self._clock() - buffered)
+            lead = lead if lead > NEGLIGIBLE_WAIT_SECONDS else 0.0
+            if not self._hand_over(tag, held, _Kind.RESUME if started else _Kind.START, gain, lead=lead):
                 return started, False
             started = True
         self._cache.put(tag.sentence.text, voice, speed, (tag.sentence, tuple(made)))

@@ -14,6 +14,7 @@ from readaloud.speech.schedule import (
     MID_SENTENCE_WAIT_WEIGHT,
     MIN_CHUNK_WORDS,
     SynthesisCost,
+    joining_pays,
     plan_chunks,
 )
 from readaloud.speech.types import Break, PhonemeWord
@@ -159,3 +160,23 @@ def test_noisy_timings_widen_the_safety_margin() -> None:
         steady.observe(40, 1.0, audio, 0.3 + 0.5 * audio)
         noisy.observe(40, 1.0, audio, (0.3 + 0.5 * audio) * rng.choice((0.6, 1.5)))
     assert noisy.margin(1.0) > 1.5 * steady.margin(1.0)
+
+
+BUSY = SynthesisCost(fixed=0.85, rate=0.8)  # the 2-core machine with one core taken (daemon log)
+IDLE = SynthesisCost(fixed=0.3, rate=0.5)
+
+
+def test_two_one_word_sentences_are_worth_one_call_on_a_busy_machine_only() -> None:
+    # "Stop." then "Listen.": 0.4 s of audio each, after nothing buffered.
+    alone = BUSY.seconds(0.4) + BUSY.margin(BUSY.seconds(0.4))
+    assert joining_pays(0.4, 0.4, alone, 0.0, 0.25, BUSY)
+    idle_alone = IDLE.seconds(0.4) + IDLE.margin(IDLE.seconds(0.4))
+    assert not joining_pays(0.4, 0.4, idle_alone, 0.0, 0.25, IDLE)
+
+
+def test_a_long_next_sentence_is_not_joined_nor_is_anything_when_audio_is_to_spare() -> None:
+    # The long one would hold the short one back for all of its synthesis.
+    assert not joining_pays(0.4, 5.0, 2.5, 0.0, 0.25, BUSY)
+    # Enough buffered that neither would wait: nothing to gain for a later start.
+    alone = BUSY.seconds(0.4) + BUSY.margin(BUSY.seconds(0.4))
+    assert not joining_pays(0.4, 0.4, alone, 4.0, 0.25, BUSY)

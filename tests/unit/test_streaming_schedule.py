@@ -19,7 +19,14 @@ import numpy as np
 import pytest
 
 from readaloud.playback.player import Reader, State
-from readaloud.speech.schedule import NEGLIGIBLE_WAIT_SECONDS, Plan, Planner, SynthesisCost, plan_chunks
+from readaloud.speech.schedule import (
+    LATER_START_SECONDS,
+    NEGLIGIBLE_WAIT_SECONDS,
+    Plan,
+    Planner,
+    SynthesisCost,
+    plan_chunks,
+)
 from readaloud.speech.trim import KEEP_AFTER, KEEP_AT_WORD_CUT, KEEP_BEFORE, KEEP_BEFORE_CONTINUATION
 from readaloud.speech.types import PhonemeWord
 from tests.fakes import (
@@ -213,6 +220,22 @@ def test_an_idle_machine_makes_each_short_sentence_on_its_own_to_start_soon(mach
     heard = listen(m.read(SHORT_RUN))
     assert [call for call, _, _ in m.synth.calls][:2] == ["Stop.", "Listen."]
     assert heard.first_sound <= 1.2 * (0.3 + 0.5 * WORD) + 0.05
+
+
+def test_a_short_sentence_made_in_one_call_starts_later_rather_than_leave_the_next_a_long_wait(
+        machine) -> None:
+    text = ("Are you coming? When the storm finally passed over the valley late that evening, the "
+            "farmers walked out into their fields.")
+    m = machine(linear(0.85, 0.8), cost=SynthesisCost(0.85, 0.8))
+    heard = listen(m.read(text))
+    assert m.synth.calls[0][0] == "Are you coming?"
+    one_call = 0.85 + 0.8 * 3 * WORD
+    # Started as soon as it was made, it left the long sentence after it a 1.88 s wait (first sound
+    # 1.58 s). It starts later instead, by as much as a sentence may for the next one's sake ...
+    assert heard.first_sound == pytest.approx(one_call + LATER_START_SECONDS, abs=0.05)
+    # ... and the wait after it is shorter by that much.
+    assert heard.between == [pytest.approx(1.88 - LATER_START_SECONDS, abs=0.05)]
+    assert heard.inside == []
 
 
 SLOW_CALL = 1.5  # seconds a call costs once the machine below gets busy
