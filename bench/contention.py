@@ -166,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loads", default="0,1", help="busy cores to test, e.g. 0,1")
     parser.add_argument("--varied", action="store_true",
                         help="also read eight varied texts (numbers, quotes, lists, short sentences, URLs)")
+    parser.add_argument("--only-varied", action="store_true", help="read the eight varied texts only")
+    parser.add_argument("--each", action="store_true", help="also print a line per text read (stderr)")
     args = parser.parse_args(argv)
     from readaloud.config import load_config
     from readaloud.speech.synthesizer import build_synthesizer
@@ -173,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     synth = build_synthesizer(load_config())
     list(synth.synthesize(synth.sentences(WARM_UP, VOICE)[0], VOICE, 1.0))
     kinds = {"paragraph": PARAGRAPHS[: args.rounds], "long sentence": LONG_SENTENCES[: args.rounds]}
-    if args.varied:
+    if args.only_varied:
+        kinds = {}
+    if args.varied or args.only_varied:
         kinds["varied (8 texts)"] = VARIED
     own = {text: model_pauses(synth, text, VOICE) for texts in kinds.values() for text in texts}
     four_words = {text: first_words_seconds(synth, text) for texts in kinds.values() for text in texts}
@@ -190,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
                 read_once(services, daemon, bus, WARM_UP, [0.0])
                 for kind, texts in kinds.items():
                     readings = [read_once(services, daemon, bus, text, own[text]) for text in texts]
+                    for text, reading in zip(texts, readings, strict=True) if args.each else ():
+                        inside = max(reading.inside_excess)
+                        print(f"{cores} busy, {text[:32]!r}: first sound {reading.first_sound:.2f} s, "
+                              f"longest silence {reading.longest_silence:.2f} s, inside {inside:.2f} s, "
+                              f"under-runs {reading.underruns}", file=sys.stderr)
                     ratio = statistics.median(
                         r.first_sound / four_words[t] for r, t in zip(readings, texts, strict=True))
                     rows.append((cores, kind, readings, ratio))
