@@ -18,7 +18,9 @@ median first sound and the worst silences over all eight.
 Each condition gets a freshly started daemon (so no sentence is replayed from its memory) that is
 warmed up on other text first. Needs pulseaudio, parec, dbus-daemon and the model in the XDG cache.
 
-    .venv/bin/python bench/contention.py [--rounds 2] [--loads 0,1] [--varied]
+    .venv/bin/python bench/contention.py [--rounds 2] [--loads 0,1] [--varied | --only-varied] [--each]
+
+``--each`` also prints one line per text read (to stderr), to see which text a row's worst comes from.
 """
 
 from __future__ import annotations

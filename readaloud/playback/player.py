@@ -1090,7 +1090,8 @@ class Reader:
                      speed: float) -> list[Phonemized]:
         """``words`` and the sentences after it worth making in the same call (``joining_pays``)."""
         run = [words]
-        if not (self._joins and self._synthesizer.has_word_timing and can_split_after(words)):
+        if not (followers and self._joins and self._synthesizer.has_word_timing
+                and can_split_after(words)):
             return run
         with self._cond:
             buffered = self._buffered_locked() / self._rate
