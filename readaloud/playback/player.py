@@ -1024,9 +1024,7 @@ class Reader:
             if upcoming and not started and segment_end == count:
                 # The next sentence planned as if it got its pause and the allowed wait only: what
                 # it would still have to wait for is what this one must leave it.
-                allowed = self._sentence_pause / speed + BETWEEN_SENTENCES_WAIT_SECONDS
-                then = self._plan(upcoming, allowed, self._cost, speed=speed,
-                                  wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT).wait
+                then = self._next_sentence_wait(upcoming, self._sentence_pause / speed, speed)
             plan = self._plan(words.words[position:segment_end], buffered + held_seconds, self._cost,
                               speed=speed, wait_weight=weight, then=then)
             log.debug("sentence %d at word %d: %.2f s buffered, %.2f s made; plan %s, wait %.2f s"
@@ -1146,11 +1144,15 @@ class Reader:
         if upcoming:
             with self._cond:
                 buffered = self._buffered_locked() / self._rate
-            allowed = buffered + heard + BETWEEN_SENTENCES_WAIT_SECONDS
-            then = self._plan(upcoming, allowed, self._cost, speed=speed,
-                              wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT).wait
+            then = self._next_sentence_wait(upcoming, buffered + heard, speed)
             lead = min(LATER_START_SECONDS, then) if then > NEGLIGIBLE_WAIT_SECONDS else 0.0
         return self._hand_over(tag, [chunks[0]], _Kind.START, gain, lead=lead), True
+
+    def _next_sentence_wait(self, upcoming: list[PhonemeWord], ahead: float, speed: float) -> float:
+        """How much longer than the allowed wait the next sentence (``upcoming``) would wait, with
+        ``ahead`` seconds of audio to play before it and its synthesis starting now."""
+        return self._plan(upcoming, ahead + BETWEEN_SENTENCES_WAIT_SECONDS, self._cost, speed=speed,
+                          wait_weight=BEFORE_SENTENCE_WAIT_WEIGHT).wait
 
     def _upcoming_words(self, following: Sentence | None, voice: str, speed: float) -> list[PhonemeWord]:
         """The words of the sentence after this one, when it will have to be synthesized."""

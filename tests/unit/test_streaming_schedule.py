@@ -206,8 +206,6 @@ def test_short_sentences_on_a_busy_machine_are_made_in_one_call_and_still_play_a
     between_alone = KEEP_AFTER + PAUSE + KEEP_BEFORE
     assert (runs[1].start - runs[0].end) / SAMPLE_RATE == pytest.approx(between_alone, abs=0.01)
     together, alone = listen(heard_joined), listen(heard_apart)
-    print(f"joined: first sound {together.first_sound:.2f} s, between {together.between}; "
-          f"apart: {alone.first_sound:.2f} s, {alone.between}")
     # Inside a sentence only the edges trimming keeps where it was cut between two words.
     assert max(together.inside, default=0.0) <= KEEP_AT_WORD_CUT + KEEP_BEFORE_CONTINUATION + 0.005
     assert max(together.between) < max(alone.between) - 0.3
