@@ -30,7 +30,6 @@ import math
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -42,12 +41,20 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from contention import LONG_SENTENCES, PARAGRAPHS, VARIED, VOICE, WARM_UP, first_words_seconds  # noqa: E402
+from contention import (  # noqa: E402
+    LONG_SENTENCES,
+    PARAGRAPHS,
+    VARIED,
+    VOICE,
+    WARM_UP,
+    first_words_seconds,
+    hog,
+)
 
 from readaloud.speech.trim import KEEP_AFTER, KEEP_BEFORE  # noqa: E402
 
 MAX_TOKENS = 510
-# The calls measured for the cost line: (text index in LONG_SENTENCES, words) spans of a sentence.
+# The calls measured for the cost curve: the first (index in LONG_SENTENCES, words) of a sentence.
 COST_SPANS = ((0, 3), (0, 5), (1, 8), (0, 12), (1, 20), (0, 30))
 # Issue 10's limits with cores busy: the longest silence between sentences, and (the last) the
 # silence allowed at a cut inside a sentence beyond the model's own; readaloud plans none there.
@@ -55,7 +62,7 @@ BUSY_BETWEEN = 1.0
 BUSY_INSIDE = (0.0, 0.15, 0.3)
 # How much slower than its measured median a call may turn out: a schedule that must not stutter
 # plans for that. The daemon's calls of one length vary by about ±10 % within a reading here, and
-# two runs of this bench 30 minutes apart measured a busy 3-word call at 1.22 and 1.46 s.
+# two runs of this bench within the hour measured a busy 3-word call at 1.22 and 1.46 s.
 SLOWER = (0.1, 0.2)
 IDLE_INSIDE = 0.15
 FIRST_CHUNK_WORDS = range(3, 9)
@@ -155,12 +162,12 @@ def earliest_first_sound(words: Sequence[Word], cost: Cost, inside: float, betwe
                          first_words: int | None = None) -> Bound:
     """The earliest first sound over every cutting of ``words`` into calls made one after another.
 
-    Silence allowed: ``inside`` beyond nothing at a cut inside a sentence, ``between`` in all
-    (with the configured pause and trimmed edges) between two sentences. With the cuts fixed, the
-    first sound must be late enough that each call is ready when the audio before it, stretched
-    by every allowed silence, has played: ``max_i(ready_i - allowed_i)``. The search keeps, per
-    word position, the cuttings no other beats in both that maximum and the debt carried on
-    (synthesis time so far minus the audio and silence it bought).
+    Silence allowed: ``inside`` at a cut inside a sentence (beyond what the model leaves there),
+    ``between`` in all (the configured pause and the trimmed edges included) between sentences.
+    With the cuts fixed, the first sound must be late enough that each call is ready when the
+    audio before it, stretched by every allowed silence, has played: ``max_i(ready_i -
+    allowed_i)``. The search keeps, per word position, the cuttings no other beats in both that
+    maximum and the debt carried on (synthesis time so far minus the audio and silence it bought).
     """
     from readaloud.config import PlaybackConfig
 
@@ -202,10 +209,6 @@ def _keep(front: list[_Cutting], candidate: _Cutting) -> None:
     if any(o[0] <= candidate[0] and o[1] <= candidate[1] for o in front):
         return
     front[:] = [o for o in front if not (candidate[0] <= o[0] and candidate[1] <= o[1])] + [candidate]
-
-
-def hog(cores: int) -> list[subprocess.Popen[bytes]]:
-    return [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(cores)]
 
 
 def main(argv: list[str] | None = None) -> int:
