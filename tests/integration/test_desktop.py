@@ -32,6 +32,7 @@ from readaloud.desktop.selection import (
 )
 from readaloud.errors import NothingSelectedError
 from tests.integration.desktop_stubs import StubDesktop, wait_for
+from tests.support.xvfb import start_xvfb
 
 pytestmark = pytest.mark.desktop
 
@@ -45,14 +46,8 @@ HOTKEY = "ctrl+alt+r"
 @pytest.fixture(scope="module")
 def xserver() -> Iterator[str]:
     """A private Xvfb; returns its DISPLAY (":N", N picked by Xvfb itself)."""
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert proc.stdout is not None
-    number = proc.stdout.readline().strip()
-    assert number.isdigit(), "Xvfb did not report a display number"
-    yield f":{number}"
+    proc, display = start_xvfb()
+    yield display
     proc.terminate()
     proc.wait(10)
 

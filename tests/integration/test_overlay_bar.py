@@ -24,6 +24,7 @@ from readaloud.desktop.overlay.frontend import OverlayActions, OverlayFrontend
 from readaloud.desktop.overlay.markup import HIGHLIGHT_BACKGROUND
 from readaloud.desktop.overlay.window import TITLE
 from readaloud.speech.types import Sentence
+from tests.support.xvfb import start_xvfb
 
 pytestmark = pytest.mark.desktop
 
@@ -34,14 +35,8 @@ HIGHLIGHT = tuple(int(HIGHLIGHT_BACKGROUND[i:i + 2], 16) for i in (1, 3, 5))
 @pytest.fixture(scope="module")
 def xserver() -> Iterator[str]:
     """A private Xvfb; returns its DISPLAY (":N", N picked by Xvfb itself)."""
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert proc.stdout is not None
-    number = proc.stdout.readline().strip()
-    assert number.isdigit(), "Xvfb did not report a display number"
-    yield f":{number}"
+    proc, display = start_xvfb()
+    yield display
     proc.terminate()
     proc.wait(10)
 

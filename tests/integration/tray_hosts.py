@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from readaloud.desktop.tray_menu import MenuEntry
+from tests.support.xvfb import start_xvfb
 
 REPO = Path(__file__).resolve().parents[2]
 PANEL_CONFIG = REPO / "tests" / "data" / "xfce4-panel.xml"
@@ -113,19 +114,10 @@ def x_session(root: Path, size: str = "1280x800x24") -> Iterator[XSession]:
                XDG_STATE_HOME=str(root / "state"),
                XDG_RUNTIME_DIR=str(runtime), XDG_SESSION_TYPE="x11", NO_AT_BRIDGE="1", GTK_A11Y="none")
     session = XSession(root, env)
-    read_end, write_end = os.pipe()
-    with open(root / "Xvfb.log", "ab") as xvfb_log:
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", size,
-                                 "-nolisten", "tcp"], pass_fds=(write_end,), stdout=xvfb_log, stderr=xvfb_log)
+    xvfb, env["DISPLAY"] = start_xvfb(size, log=root / "Xvfb.log")
     session.processes.append(xvfb)
-    os.close(write_end)
     bus_pid = None
     try:
-        with os.fdopen(read_end) as display:
-            number = display.readline().strip()
-        if not number.isdigit():
-            raise AssertionError(f"Xvfb did not report a display number:\n{session.log('Xvfb.log')}")
-        env["DISPLAY"] = ":" + number
         bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
                              env=env, capture_output=True, text=True, timeout=10, check=True)
         address, pid = bus.stdout.split()[:2]

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from readaloud.dbus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from tests.support.xvfb import start_xvfb
 
 RATE = 24000
 SINK = "readaloud_test"
@@ -101,14 +102,8 @@ def private_services(*, sound_server: bool = True) -> Iterator[Services]:
         )
         # An X server for the selection (xclip) and the hotkey listener; no tray host, so the tray
         # is off in the config (its own tests cover it).
-        read_end, write_end = os.pipe()
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24",
-                                 "-nolisten", "tcp"], pass_fds=(write_end,),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        xvfb, env["DISPLAY"] = start_xvfb()
         processes.append(xvfb)
-        os.close(write_end)
-        with os.fdopen(read_end) as display:
-            env["DISPLAY"] = ":" + display.readline().strip()
         config = root / "config" / "readaloud" / "config.toml"
         config.parent.mkdir(parents=True)
         config.write_text(BASE_CONFIG)
