@@ -1,10 +1,13 @@
-"""Fixtures for tests on the real Kokoro-82M model (fetched into the XDG cache by `readaloud setup`)."""
+"""Integration fixtures: the real Kokoro-82M model (in the XDG cache, from `readaloud setup`), an Xvfb."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from readaloud.speech.voices import VoiceStore
+from tests.support.xvfb import start_xvfb
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +34,12 @@ def synthesizer(onnx_engine, voice_store):
     from readaloud.speech.synthesizer import KokoroSynthesizer
 
     return KokoroSynthesizer(onnx_engine, voice_store)
+
+
+@pytest.fixture(scope="module")
+def xserver() -> Iterator[str]:
+    """A private Xvfb; returns its DISPLAY (":N", N picked by Xvfb itself)."""
+    proc, display = start_xvfb()
+    yield display
+    proc.terminate()
+    proc.wait(10)

@@ -32,7 +32,6 @@ from readaloud.desktop.selection import (
 )
 from readaloud.errors import NothingSelectedError
 from tests.integration.desktop_stubs import StubDesktop, wait_for
-from tests.support.xvfb import start_xvfb
 
 pytestmark = pytest.mark.desktop
 
@@ -41,15 +40,6 @@ HOTKEY = "ctrl+alt+r"
 
 
 # -- fixtures: X server, session bus, frontend process ---------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def xserver() -> Iterator[str]:
-    """A private Xvfb; returns its DISPLAY (":N", N picked by Xvfb itself)."""
-    proc, display = start_xvfb()
-    yield display
-    proc.terminate()
-    proc.wait(10)
 
 
 @pytest.fixture

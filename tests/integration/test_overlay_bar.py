@@ -24,21 +24,11 @@ from readaloud.desktop.overlay.frontend import OverlayActions, OverlayFrontend
 from readaloud.desktop.overlay.markup import HIGHLIGHT_BACKGROUND
 from readaloud.desktop.overlay.window import TITLE
 from readaloud.speech.types import Sentence
-from tests.support.xvfb import start_xvfb
 
 pytestmark = pytest.mark.desktop
 
 TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away."
 HIGHLIGHT = tuple(int(HIGHLIGHT_BACKGROUND[i:i + 2], 16) for i in (1, 3, 5))
-
-
-@pytest.fixture(scope="module")
-def xserver() -> Iterator[str]:
-    """A private Xvfb; returns its DISPLAY (":N", N picked by Xvfb itself)."""
-    proc, display = start_xvfb()
-    yield display
-    proc.terminate()
-    proc.wait(10)
 
 
 @dataclass(frozen=True)

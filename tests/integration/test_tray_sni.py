@@ -21,7 +21,6 @@ from tests.integration.test_desktop import (  # noqa: F401  (fixtures)
     desktop_env,
     harness,
     session_bus,
-    xserver,
 )
 from tests.integration.tray_hosts import NO_PYGOBJECT, REPO
 
